@@ -1,0 +1,135 @@
+/**
+ * Loading the kernels: `init()` compiles the wasm module once; every model then gets its own instance
+ * (and so its own memory and arena) from `createBackend()`.
+ *
+ * The module is embedded as base64, so the default path reads no file and resolves no URL: it works the
+ * same in Node ESM, in esbuild/vite bundles and in a plain <script type=module>. `init({ wasm })`
+ * overrides it with bytes, a URL or a Response.
+ */
+import type { Backend, BackendName } from './backend.js';
+import { createJsBackend } from './js-backend.js';
+import { createWasmBackend } from './wasm-backend.js';
+import { WASM_BASE64 } from './wasm-binary.generated.js';
+
+export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
+
+export interface InitOptions {
+  /** Where to take the wasm from instead of the embedded copy: bytes, a URL (string or URL) or a Response. */
+  wasm?: WasmSource;
+  /** Force a backend: 'js' skips wasm entirely. Default: 'wasm' when the engine supports SIMD. */
+  backend?: BackendName;
+  /** Called with the one-line notice when falling back to the js backend (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+export interface InitResult {
+  /** The backend models get by default. */
+  backend: BackendName;
+  /** Whether this engine validates WebAssembly SIMD. */
+  simd: boolean;
+}
+
+let compiled: WebAssembly.Module | null = null;
+let defaultBackend: BackendName | null = null;
+
+// Smallest module using a v128 instruction (i8x16.splat + popcnt): validates only where SIMD is enabled.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** True when this engine can run WebAssembly with 128-bit SIMD. */
+export function hasWasmSimd(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/** Compiles the kernels once. Safe to call again (returns the same result unless options change it). */
+export async function init(options: InitOptions = {}): Promise<InitResult> {
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const simd = hasWasmSimd();
+  if (options.backend === 'js') {
+    defaultBackend = 'js';
+    return { backend: 'js', simd };
+  }
+  if (!simd) {
+    if (options.backend === 'wasm') {
+      throw new Error('lenet5: the wasm backend needs WebAssembly SIMD, which this engine does not support');
+    }
+    warn('lenet5: WebAssembly SIMD is not available here; using the slower pure-JS backend');
+    defaultBackend = 'js';
+    return { backend: 'js', simd };
+  }
+  compiled = options.wasm === undefined ? await compileEmbedded() : await compileFrom(options.wasm);
+  defaultBackend = 'wasm';
+  return { backend: 'wasm', simd };
+}
+
+/** Whether `init()` has completed. */
+export function isInitialized(): boolean {
+  return defaultBackend !== null;
+}
+
+/** A fresh backend (own memory and arena). Needs `init()` first, except for the js backend. */
+export function createBackend(name?: BackendName, maxBytes?: number): Backend {
+  const which = name ?? defaultBackend;
+  if (which === null) {
+    throw new Error("lenet5: call `await init()` before creating a model or a backend");
+  }
+  if (which === 'js') return createJsBackend(maxBytes);
+  if (compiled === null) {
+    throw new Error("lenet5: the wasm backend is not loaded; call `await init()` (without backend: 'js') first");
+  }
+  return createWasmBackend(compiled, maxBytes);
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+async function compileEmbedded(): Promise<WebAssembly.Module> {
+  return compileBytes(decodeBase64(WASM_BASE64), 'the embedded kernels');
+}
+
+async function compileBytes(bytes: BufferSource, what: string): Promise<WebAssembly.Module> {
+  if (!WebAssembly.validate(bytes)) {
+    throw new Error(`lenet5: ${what} are not a valid WebAssembly module for this engine (corrupt or truncated?)`);
+  }
+  return WebAssembly.compile(bytes);
+}
+
+async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+    return compileBytes(source, 'the wasm bytes passed to init()');
+  }
+  let response: Response;
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = String(source);
+    if (url.startsWith('file:')) {
+      throw new Error(`lenet5: cannot fetch ${url}; read the file yourself and pass its bytes as init({ wasm })`);
+    }
+    try {
+      response = await fetch(url);
+    } catch (err) {
+      throw new Error(`lenet5: could not fetch the wasm from ${url}: ${(err as Error).message}`);
+    }
+  } else {
+    response = await source;
+  }
+  if (!response.ok) {
+    throw new Error(`lenet5: fetching the wasm from ${response.url || 'the given Response'} failed: HTTP ${response.status}`);
+  }
+  const where = response.url || 'the given Response';
+  // compileStreaming insists on Content-Type: application/wasm; many static servers send something
+  // else, so fall back to compiling the bytes.
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+    response.headers.get('content-type')?.split(';')[0]?.trim() === 'application/wasm') {
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      // fall through to the byte path, which validates and reports a clear error
+    }
+  }
+  return compileBytes(await response.arrayBuffer(), `the bytes fetched from ${where}`);
+}

@@ -1,0 +1,67 @@
+import { Arena, type Region } from '../memory.js';
+import type { Backend } from './backend.js';
+import type { Kernels } from './kernels.js';
+
+/** The module's exports: every kernel over byte offsets, plus the memory and where the heap starts. */
+export interface WasmExports extends Kernels<number, number> {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+}
+
+const p = (r: Region | null): number => (r === null ? 0 : r.ptr);
+
+/** Instantiates `module` with its own memory and binds every kernel to regions of one arena. */
+export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number): Backend {
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number): never {
+        throw new Error(`lenet5 wasm kernel aborted at ${line}:${col}`);
+      },
+    },
+  });
+  const k = instance.exports as unknown as WasmExports;
+  const arena = new Arena(k.memory, k.heapBase(), maxBytes);
+  return {
+    name: 'wasm',
+    arena,
+    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad) =>
+      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
+    convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
+      k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
+    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad) =>
+      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
+    avgPoolForward: (out, inp, N, C, H, W) => k.avgPoolForward(out.ptr, inp.ptr, N, C, H, W),
+    avgPoolBackward: (dinp, dout, N, C, H, W) => k.avgPoolBackward(dinp.ptr, dout.ptr, N, C, H, W),
+    subsampleForward: (out, inp, coeff, bias, N, C, H, W) =>
+      k.subsampleForward(out.ptr, inp.ptr, coeff.ptr, bias.ptr, N, C, H, W),
+    subsampleBackward: (dinp, dcoeff, dbias, dout, inp, coeff, N, C, H, W) =>
+      k.subsampleBackward(dinp.ptr, dcoeff.ptr, dbias.ptr, dout.ptr, inp.ptr, coeff.ptr, N, C, H, W),
+    maxPoolForward: (out, argmax, inp, N, C, H, W) => k.maxPoolForward(out.ptr, argmax.ptr, inp.ptr, N, C, H, W),
+    maxPoolBackward: (dinp, dout, argmax, N, C, H, W) =>
+      k.maxPoolBackward(dinp.ptr, dout.ptr, argmax.ptr, N, C, H, W),
+    denseForward: (out, inp, weight, bias, N, IN, OUT) =>
+      k.denseForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, N, IN, OUT),
+    denseBackward: (dinp, dweight, dbias, dout, inp, weight, N, IN, OUT) =>
+      k.denseBackward(p(dinp), dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, weight.ptr, N, IN, OUT),
+    rbfForward: (out, inp, proto, N, IN, OUT) => k.rbfForward(out.ptr, inp.ptr, proto.ptr, N, IN, OUT),
+    rbfBackward: (dinp, dout, inp, proto, N, IN, OUT) =>
+      k.rbfBackward(dinp.ptr, dout.ptr, inp.ptr, proto.ptr, N, IN, OUT),
+    reluForward: (out, inp, n) => k.reluForward(out.ptr, inp.ptr, n),
+    reluBackward: (dinp, dout, out, n) => k.reluBackward(dinp.ptr, dout.ptr, out.ptr, n),
+    tanhForward: (out, inp, n) => k.tanhForward(out.ptr, inp.ptr, n),
+    tanhBackward: (dinp, dout, out, n) => k.tanhBackward(dinp.ptr, dout.ptr, out.ptr, n),
+    sigmoidForward: (out, inp, n) => k.sigmoidForward(out.ptr, inp.ptr, n),
+    sigmoidBackward: (dinp, dout, out, n) => k.sigmoidBackward(dinp.ptr, dout.ptr, out.ptr, n),
+    softmaxForward: (out, inp, N, C) => k.softmaxForward(out.ptr, inp.ptr, N, C),
+    softmaxBackward: (dinp, dout, out, N, C) => k.softmaxBackward(dinp.ptr, dout.ptr, out.ptr, N, C),
+    softmaxCrossEntropy: (dlogits, probs, logits, labels, N, C) =>
+      k.softmaxCrossEntropy(dlogits.ptr, probs.ptr, logits.ptr, labels.ptr, N, C),
+    mseLoss: (dpred, pred, target, N, C) => k.mseLoss(dpred.ptr, pred.ptr, target.ptr, N, C),
+    rbfPenaltyLoss: (dpen, pen, labels, N, C) => k.rbfPenaltyLoss(dpen.ptr, pen.ptr, labels.ptr, N, C),
+    rbfMapLoss: (dpen, pen, labels, N, C, j) => k.rbfMapLoss(dpen.ptr, pen.ptr, labels.ptr, N, C, j),
+    sgdUpdate: (param, grad, velocity, n, lr, momentum, weightDecay, nesterov) =>
+      k.sgdUpdate(param.ptr, grad.ptr, velocity.ptr, n, lr, momentum, weightDecay, nesterov),
+    adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
+      k.adamUpdate(param.ptr, grad.ptr, m.ptr, v.ptr, n, lr, beta1, beta2, eps, weightDecay, t),
+  };
+}

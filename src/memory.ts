@@ -1,0 +1,150 @@
+/**
+ * The arena: one block of linear memory that holds every tensor of a model (params, grads, optimizer
+ * state, activations, scratch). Regions are byte offsets into it, 16-byte aligned so SIMD loads line up.
+ *
+ * Why views are re-created: growing a non-shared WebAssembly.Memory detaches its old ArrayBuffer, and a
+ * typed array over a detached buffer reads as empty and silently drops writes. Every Region therefore
+ * looks its view up through the arena, which rebuilds views after any growth (tracked by `generation`).
+ */
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+/** Something whose `buffer` can be replaced by a bigger one: a WebAssembly.Memory, or a plain fallback. */
+export interface GrowableMemory {
+  readonly buffer: ArrayBuffer;
+  /** Grows by `pages` of 64 KiB; returns the previous size in pages (WebAssembly.Memory semantics). */
+  grow(pages: number): number;
+}
+
+/** A plain-ArrayBuffer stand-in for WebAssembly.Memory, for the js backend when WebAssembly is absent. */
+export class PlainMemory implements GrowableMemory {
+  buffer: ArrayBuffer;
+  constructor(pages: number) {
+    this.buffer = new ArrayBuffer(pages * PAGE);
+  }
+  grow(pages: number): number {
+    const old = this.buffer;
+    const next = new ArrayBuffer(old.byteLength + pages * PAGE);
+    new Uint8Array(next).set(new Uint8Array(old));
+    this.buffer = next;
+    return old.byteLength / PAGE;
+  }
+}
+
+export type DType = 'f32' | 'i32';
+
+export class Region {
+  private f32View: Float32Array | null = null;
+  private i32View: Int32Array | null = null;
+  private seen = -1;
+
+  constructor(
+    readonly arena: Arena,
+    /** Byte offset in the arena's memory. */
+    readonly ptr: number,
+    /** Number of 4-byte elements. */
+    readonly length: number,
+    readonly label: string,
+    /** What the bytes hold: float32 (most tensors) or int32 (labels, max-pool argmax). */
+    readonly dtype: DType = 'f32',
+  ) {}
+
+  /** A view of `length` elements starting `offset` elements in (params carved from one block). */
+  sub(offset: number, length: number, label = this.label, dtype: DType = this.dtype): Region {
+    if (offset < 0 || length < 0 || offset + length > this.length) {
+      throw new RangeError(`${this.label}: sub-region [${offset}, ${offset + length}) outside [0, ${this.length})`);
+    }
+    return new Region(this.arena, this.ptr + offset * 4, length, label, dtype);
+  }
+
+  private refresh(): void {
+    if (this.seen !== this.arena.generation) {
+      const buf = this.arena.memory.buffer;
+      this.f32View = new Float32Array(buf, this.ptr, this.length);
+      this.i32View = new Int32Array(buf, this.ptr, this.length);
+      this.seen = this.arena.generation;
+    }
+  }
+
+  /** The region as float32 values; valid until the arena grows (then fetch it again). */
+  get f32(): Float32Array {
+    this.refresh();
+    return this.f32View!;
+  }
+
+  /** The same bytes as int32 values (labels, max-pool argmax). */
+  get i32(): Int32Array {
+    this.refresh();
+    return this.i32View!;
+  }
+}
+
+export class Arena {
+  /** Bumped whenever the memory grows: views older than this are detached. */
+  generation = 0;
+  private top: number;
+  private readonly base: number;
+
+  /**
+   * @param memory the linear memory (the wasm module's own for the wasm backend)
+   * @param base first byte the arena may use (the wasm module's `__heap_base`, or 0)
+   * @param maxBytes refuse allocations past this, with a clear error, instead of growing forever
+   */
+  constructor(
+    readonly memory: GrowableMemory,
+    base = 0,
+    readonly maxBytes = 2 ** 31,
+  ) {
+    this.base = align(base);
+    this.top = this.base;
+  }
+
+  /** Bytes handed out so far (including alignment padding). */
+  get used(): number {
+    return this.top - this.base;
+  }
+
+  /** Current size of the underlying memory in bytes. */
+  get capacity(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Carves out `length` 4-byte elements, zero-filled, 16-byte aligned; grows the memory when needed. */
+  alloc(length: number, label = 'region', dtype: DType = 'f32'): Region {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(`arena: cannot allocate ${String(length)} elements for ${label}`);
+    }
+    const ptr = this.top;
+    const end = align(ptr + length * 4);
+    if (end > this.maxBytes) {
+      throw new RangeError(
+        `arena: ${label} needs ${end - ptr} bytes but the arena is limited to ${this.maxBytes} bytes ` +
+          `(${this.used} already used); use a smaller batch or raise the memory limit`,
+      );
+    }
+    this.ensure(end);
+    this.top = end;
+    const region = new Region(this, ptr, length, label, dtype);
+    region.f32.fill(0);
+    return region;
+  }
+
+  /** Makes sure the memory holds at least `bytes`; re-creates views (via `generation`) after growth. */
+  ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    this.memory.grow(pages);
+    this.generation++;
+  }
+
+  /** Forgets every region at or after `mark` (a value of `used` taken earlier). */
+  reset(mark = 0): void {
+    this.top = this.base + mark;
+  }
+}
+
+function align(n: number): number {
+  return (n + ALIGN - 1) & ~(ALIGN - 1);
+}
