@@ -1,32 +1,230 @@
-// STUB: to be replaced by the real kernels.
+// Activations: elementwise ReLU, the paper's squashing function f(a) = A tanh(S a) with A = 1.7159,
+// S = 2/3 (Appendix A), and the logistic sigmoid; row-wise softmax. Elementwise kernels may run in
+// place (out == inp, dinp == dout). Every backward reads the forward OUTPUT, not the input.
+//
+// exp and tanh are SIMD polynomial approximations (Cephes expf/tanhf, ~1e-7 relative error) evaluated
+// four lanes at a time; the scalar tails run the same code on a splat so every element gets the same
+// function whatever its position.
+
+const A: f32 = 1.7159;
+const S: f32 = 2.0 / 3.0;
+
+/** Sum of the four lanes. */
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** Largest of the four lanes. */
+@inline function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+/**
+ * e^x per lane for x <= 88 (callers here pass x <= 0). Range reduction x = n ln2 + r with |r| <= ln2/2
+ * (ln2 split in two so n ln2 is exact), a degree-6 polynomial for e^r, 2^n built in the exponent bits.
+ * Below ln(2^-126) the result is 0 (the true value is subnormal or smaller).
+ */
+@inline function exp4(x: v128): v128 {
+  const lo = f32x4.splat(-87.33654);
+  const under = f32x4.lt(x, lo);
+  let v = f32x4.min(f32x4.max(x, lo), f32x4.splat(88.0));
+  const fx = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
+  v = f32x4.sub(v, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  v = f32x4.sub(v, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  const z = f32x4.mul(v, v);
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, v), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, v), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, v), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, v), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, v), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(y, z), v), f32x4.splat(1.0));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(y, pow2n), under);
+}
+
+/**
+ * tanh per lane. |x| < 0.625: odd polynomial (no cancellation near 0); otherwise
+ * (1 - e^(-2|x|)) / (1 + e^(-2|x|)) with the sign of x restored.
+ */
+@inline function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const s = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, s), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, s), x), x);
+  const e = exp4(f32x4.mul(ax, f32x4.splat(-2.0)));
+  const one = f32x4.splat(1.0);
+  const mag = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  const big = v128.or(mag, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+/** Logistic 1 / (1 + e^-x) per lane, via e = e^-|x| so the exponent never overflows. */
+@inline function sigmoid4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const r = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, f32x4.splat(0)));
+}
+
+/** out (n) = max(inp, 0). */
 export function reluForward(out: usize, inp: usize, n: i32): void {
-  unreachable();
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, f32x4.max(v128.load(inp + o), zero));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(out + o, max(load<f32>(inp + o), 0));
+  }
 }
 
+/** dinp (n) = dout where out > 0, else 0. */
 export function reluBackward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  unreachable();
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(dinp + o, v128.and(v128.load(dout + o), f32x4.gt(v128.load(out + o), zero)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(dinp + o, load<f32>(out + o) > 0 ? load<f32>(dout + o) : 0);
+  }
 }
 
+/** out (n) = 1.7159 tanh(2 inp / 3). */
 export function tanhForward(out: usize, inp: usize, n: i32): void {
-  unreachable();
+  const av = f32x4.splat(A), sv = f32x4.splat(S);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, f32x4.mul(av, tanh4(f32x4.mul(v128.load(inp + o), sv))));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(out + o, f32x4.extract_lane(f32x4.mul(av, tanh4(f32x4.splat(load<f32>(inp + o) * S))), 0));
+  }
 }
 
+/** dinp (n) = (S / A) (A^2 - out^2) dout, the derivative written in terms of the output. */
 export function tanhBackward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  unreachable();
+  const k: f32 = S / A;
+  const a2: f32 = A * A;
+  const kv = f32x4.splat(k), a2v = f32x4.splat(a2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const y = v128.load(out + o);
+    v128.store(dinp + o, f32x4.mul(f32x4.mul(kv, f32x4.sub(a2v, f32x4.mul(y, y))), v128.load(dout + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const y = load<f32>(out + o);
+    store<f32>(dinp + o, k * (a2 - y * y) * load<f32>(dout + o));
+  }
 }
 
+/** out (n) = 1 / (1 + e^-inp). */
 export function sigmoidForward(out: usize, inp: usize, n: i32): void {
-  unreachable();
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, sigmoid4(v128.load(inp + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(out + o, f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(inp + o))), 0));
+  }
 }
 
+/** dinp (n) = out (1 - out) dout. */
 export function sigmoidBackward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  unreachable();
+  const one = f32x4.splat(1.0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const y = v128.load(out + o);
+    v128.store(dinp + o, f32x4.mul(f32x4.mul(y, f32x4.sub(one, y)), v128.load(dout + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const y = load<f32>(out + o);
+    store<f32>(dinp + o, y * (1 - y) * load<f32>(dout + o));
+  }
 }
 
+/** out (N, C) = softmax of each row of inp (N, C); the row max is subtracted first so exp cannot overflow. */
 export function softmaxForward(out: usize, inp: usize, N: i32, C: i32): void {
-  unreachable();
+  for (let r = 0; r < N; r++) {
+    const x = inp + ((<usize>(r * C)) << 2);
+    const y = out + ((<usize>(r * C)) << 2);
+    let mv = f32x4.splat(-Infinity);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) mv = f32x4.max(mv, v128.load(x + ((<usize>c) << 2)));
+    let m = hmax(mv);
+    for (; c < C; c++) m = max(m, load<f32>(x + ((<usize>c) << 2)));
+    const ms = f32x4.splat(m);
+    let sv = f32x4.splat(0);
+    let sum: f32 = 0;
+    c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = (<usize>c) << 2;
+      const e = exp4(f32x4.sub(v128.load(x + o), ms));
+      v128.store(y + o, e);
+      sv = f32x4.add(sv, e);
+    }
+    for (; c < C; c++) {
+      const o = (<usize>c) << 2;
+      const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + o) - m)), 0);
+      store<f32>(y + o, e);
+      sum += e;
+    }
+    const inv: f32 = 1.0 / (hsum(sv) + sum);
+    const iv = f32x4.splat(inv);
+    c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = (<usize>c) << 2;
+      v128.store(y + o, f32x4.mul(v128.load(y + o), iv));
+    }
+    for (; c < C; c++) {
+      const o = (<usize>c) << 2;
+      store<f32>(y + o, load<f32>(y + o) * inv);
+    }
+  }
 }
 
+/** dinp (N, C) = out * (dout - sum_c dout * out), row by row. */
 export function softmaxBackward(dinp: usize, dout: usize, out: usize, N: i32, C: i32): void {
-  unreachable();
+  for (let r = 0; r < N; r++) {
+    const row = (<usize>(r * C)) << 2;
+    const g = dout + row, y = out + row, d = dinp + row;
+    let dv = f32x4.splat(0);
+    let dot: f32 = 0;
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = (<usize>c) << 2;
+      dv = f32x4.add(dv, f32x4.mul(v128.load(g + o), v128.load(y + o)));
+    }
+    for (; c < C; c++) {
+      const o = (<usize>c) << 2;
+      dot += load<f32>(g + o) * load<f32>(y + o);
+    }
+    dot += hsum(dv);
+    const dots = f32x4.splat(dot);
+    c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = (<usize>c) << 2;
+      v128.store(d + o, f32x4.mul(v128.load(y + o), f32x4.sub(v128.load(g + o), dots)));
+    }
+    for (; c < C; c++) {
+      const o = (<usize>c) << 2;
+      store<f32>(d + o, load<f32>(y + o) * (load<f32>(g + o) - dot));
+    }
+  }
 }
