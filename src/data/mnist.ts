@@ -1,0 +1,393 @@
+/**
+ * MNIST and Fashion-MNIST: what the files are, where they live, how they are checked, and a loader over
+ * `fetch` + `DecompressionStream('gzip')` that runs the same in browsers and in Node >= 20. Node's entry
+ * adds local folders, an on-disk cache and zlib (`mnist.node.ts`); both share the pieces defined here.
+ */
+import { Dataset } from './dataset.js';
+import { ChecksumError, DataFormatError, DownloadError, InvalidArgumentError, Lenet5Error, TimeoutError } from './errors.js';
+import { concat, gunzipWeb, isGzip } from './gzip.js';
+import { parseIdxImages, parseIdxLabels } from './idx.js';
+import { md5Hex } from './md5.js';
+
+export type FileKey = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
+
+export interface FileSpec {
+  /** Canonical file name without `.gz` (e.g. `train-images-idx3-ubyte`). */
+  name: string;
+  /** MD5 of the published gzip file, when the published gzip bytes are the reference. */
+  md5Gz?: string;
+  /** MD5 of the uncompressed IDX bytes (preferred: it survives recompression). */
+  md5Raw?: string;
+}
+
+export interface DatasetSpec {
+  id: string;
+  title: string;
+  /** Base URLs (ending in `/`), tried in turn. */
+  mirrors: readonly string[];
+  files: Record<FileKey, FileSpec>;
+  classNames: readonly string[];
+}
+
+export const MNIST: DatasetSpec = {
+  id: 'mnist',
+  title: 'MNIST',
+  mirrors: ['https://storage.googleapis.com/cvdf-datasets/mnist/', 'https://ossci-datasets.s3.amazonaws.com/mnist/'],
+  files: {
+    trainImages: { name: 'train-images-idx3-ubyte', md5Gz: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
+    trainLabels: { name: 'train-labels-idx1-ubyte', md5Gz: 'd53e105ee54ea40749a09fcbcd1e9432' },
+    testImages: { name: 't10k-images-idx3-ubyte', md5Gz: '9fb629c4189551a2d022fa330f9573f3' },
+    testLabels: { name: 't10k-labels-idx1-ubyte', md5Gz: 'ec29112dd5afa0611ce80d1b7f02629c' },
+  },
+  classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+};
+
+/**
+ * Fashion-MNIST (Zalando Research, MIT). Checked on the uncompressed bytes: redistributions (Debian's
+ * dataset-fashion-mnist among them) recompress the .gz files, so only the IDX payload is stable.
+ */
+export const FASHION_MNIST: DatasetSpec = {
+  id: 'fashion-mnist',
+  title: 'Fashion-MNIST',
+  mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'],
+  files: {
+    trainImages: { name: 'train-images-idx3-ubyte', md5Raw: 'f4a8712d7a061bf5bd6d2ca38dc4d50a' },
+    trainLabels: { name: 'train-labels-idx1-ubyte', md5Raw: '9018921c3c673c538a1fc5bad174d6f9' },
+    testImages: { name: 't10k-images-idx3-ubyte', md5Raw: '8181f5470baa50b63fa0f6fddb340f0a' },
+    testLabels: { name: 't10k-labels-idx1-ubyte', md5Raw: '15d484375f8d13e6eb1aabb0c3f46965' },
+  },
+  classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+};
+
+export type Split = 'train' | 'test';
+
+export interface Progress {
+  dataset: string;
+  /** File name being fetched (e.g. `t10k-images-idx3-ubyte.gz`). */
+  file: string;
+  url: string;
+  /** Bytes received so far (including a resumed part). */
+  loaded: number;
+  /** Expected size from Content-Length, or null when the server does not say. */
+  total: number | null;
+}
+
+export interface LoadOptions {
+  /** One base URL to fetch from (overrides `mirrors`). */
+  baseUrl?: string | URL;
+  /** Base URLs tried in turn (default: the dataset's canonical mirrors). */
+  mirrors?: readonly (string | URL)[];
+  /** Give up on a connection or response that delivers nothing for this long (default 30 s). */
+  timeoutMs?: number;
+  onProgress?: (p: Progress) => void;
+  /** Only one split: then the result is that Dataset, and only its two files are needed. */
+  split?: Split;
+  /** Check downloads against the published checksums (default true). */
+  verify?: boolean;
+  /** Replace the checksums (e.g. for a private mirror of a different build). */
+  checksums?: Partial<Record<FileKey, { md5Gz?: string; md5Raw?: string }>>;
+  signal?: AbortSignal;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+export interface TrainTest {
+  train: Dataset;
+  test: Dataset;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The keys a split needs. */
+export function filesFor(split: Split | undefined): FileKey[] {
+  if (split === 'train') return ['trainImages', 'trainLabels'];
+  if (split === 'test') return ['testImages', 'testLabels'];
+  if (split !== undefined) throw new InvalidArgumentError(`split must be 'train' or 'test' (or omitted for both), got ${String(split)}`);
+  return ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
+}
+
+/** Mirror base URLs from the options, each ending in `/`. */
+export function resolveMirrors(spec: DatasetSpec, options: Pick<LoadOptions, 'baseUrl' | 'mirrors'>): string[] {
+  const list = options.baseUrl !== undefined ? [options.baseUrl] : (options.mirrors ?? spec.mirrors);
+  if (list.length === 0) throw new InvalidArgumentError(`${spec.title}: mirrors is empty; give at least one base URL`);
+  return list.map((u) => {
+    const s = String(u);
+    return s.endsWith('/') ? s : `${s}/`;
+  });
+}
+
+/** The checksums in force for a file. */
+export function checksumFor(spec: DatasetSpec, key: FileKey, options: Pick<LoadOptions, 'checksums'>): FileSpec {
+  const over = options.checksums?.[key];
+  return over ? { name: spec.files[key].name, ...over } : spec.files[key];
+}
+
+/**
+ * Checks a downloaded file: the raw MD5 when known (survives recompression), else the gzip MD5 on the bytes
+ * as served. `md5` is injected so Node can use node:crypto.
+ */
+export function verifyChecksum(
+  file: FileSpec,
+  served: Uint8Array,
+  raw: Uint8Array,
+  md5: (b: Uint8Array) => string,
+  url: string,
+): void {
+  let expected: string;
+  let actual: string;
+  let what: string;
+  if (file.md5Raw) {
+    expected = file.md5Raw.toLowerCase();
+    actual = md5(raw);
+    what = 'uncompressed';
+  } else if (file.md5Gz) {
+    if (!isGzip(served)) {
+      throw new ChecksumError(
+        `${url}: the server sent the file uncompressed, so it cannot be checked against the published gzip MD5; ` +
+          'use another mirror, or pass verify: false if you trust this one',
+        url,
+        file.md5Gz,
+        'n/a',
+      );
+    }
+    expected = file.md5Gz.toLowerCase();
+    actual = md5(served);
+    what = 'gzip';
+  } else {
+    return;
+  }
+  if (actual !== expected) {
+    throw new ChecksumError(
+      `${url}: ${what} MD5 is ${actual}, expected ${expected}: the download is corrupt or the mirror serves a different ` +
+        'file; it was not kept. Try again, use another mirror, or pass checksums/verify: false for a custom build',
+      url,
+      expected,
+      actual,
+    );
+  }
+}
+
+/** Builds a Dataset from an images and a labels IDX file (uncompressed), checking they agree. */
+export function datasetFromIdx(
+  imagesRaw: Uint8Array,
+  labelsRaw: Uint8Array,
+  names: { images: string; labels: string; dataset: string },
+  classNames?: readonly string[],
+): Dataset {
+  const images = parseIdxImages(imagesRaw, { name: names.images });
+  const labels = parseIdxLabels(labelsRaw, { name: names.labels, numClasses: classNames?.length ?? 10 });
+  if (images.count !== labels.length) {
+    throw new DataFormatError(
+      `${names.images} holds ${images.count} images but ${names.labels} holds ${labels.length} labels; ` +
+        'the two files are from different sets or one is damaged',
+      names.images,
+    );
+  }
+  return new Dataset({
+    images: images.pixels,
+    labels,
+    height: images.height,
+    width: images.width,
+    numClasses: classNames?.length ?? 10,
+    classNames,
+    name: names.dataset,
+  });
+}
+
+export interface FetchOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+  /** Called once the status is known, before any chunk (a Range-aware caller picks append or restart here). */
+  onResponse?: (status: number, headers: Headers) => void | Promise<void>;
+  /** Called for each chunk with the bytes so far and the expected total (null: unknown). */
+  onProgress?: (loaded: number, total: number | null) => void;
+}
+
+export interface FetchResult {
+  status: number;
+  /** Content-Length of this response, or null. */
+  length: number | null;
+  headers: Headers;
+}
+
+/**
+ * GETs `url` and feeds the body to `sink` chunk by chunk. A connection, a header wait or a body that
+ * delivers nothing for `timeoutMs` fails with TimeoutError; HTTP errors, network errors and bodies shorter
+ * than their Content-Length fail with DownloadError. Nothing is retried here: callers pick the next mirror.
+ */
+export async function fetchToSink(
+  url: string,
+  sink: (chunk: Uint8Array) => void | Promise<void>,
+  options: FetchOptions = {},
+): Promise<FetchResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const f = options.fetch ?? globalThis.fetch;
+  if (typeof f !== 'function') throw new DownloadError(`${url}: no fetch() in this JavaScript engine`, url);
+  const ctl = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, timeoutMs);
+  };
+  const onAbort = (): void => ctl.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const fail = (err: unknown, stage: string): never => {
+    if (err instanceof Lenet5Error) throw err;
+    if (timedOut) {
+      throw new TimeoutError(`${url}: no data for ${timeoutMs} ms ${stage}; the server stalled (raise timeoutMs, or try another mirror)`, url, {
+        cause: err,
+      });
+    }
+    if (options.signal?.aborted) throw options.signal.reason ?? err;
+    const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+    const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+    throw new DownloadError(`${url}: network error ${stage} (${detail})`, url, undefined, { cause: err });
+  };
+  arm();
+  try {
+    if (options.signal?.aborted) throw options.signal.reason;
+    let res: Response;
+    try {
+      res = await f(url, { signal: ctl.signal, headers: options.headers });
+    } catch (err) {
+      return fail(err, 'while connecting');
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new DownloadError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, url, res.status);
+    }
+    const lenHeader = res.headers.get('content-length');
+    const encoded = res.headers.get('content-encoding');
+    // With a content-encoding the header counts encoded bytes while we see decoded ones: don't compare.
+    const length = lenHeader !== null && !encoded && /^\d+$/.test(lenHeader) ? Number(lenHeader) : null;
+    let loaded = 0;
+    await options.onResponse?.(res.status, res.headers);
+    if (res.body) {
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          arm();
+          const { done, value } = await reader.read();
+          if (done) break;
+          loaded += value.length;
+          await sink(value);
+          options.onProgress?.(loaded, length);
+        }
+      } catch (err) {
+        reader.cancel().catch(() => {});
+        return fail(err, `after ${loaded} bytes`);
+      }
+    }
+    if (length !== null && loaded !== length) {
+      throw new DownloadError(`${url}: the response ended after ${loaded} of ${length} bytes (connection cut)`, url, res.status);
+    }
+    return { status: res.status, length, headers: res.headers };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Tries `attempt` on each mirror in turn; on total failure throws one DownloadError listing every reason. */
+export async function tryMirrors<T>(
+  mirrors: readonly string[],
+  file: string,
+  what: string,
+  attempt: (url: string) => Promise<T>,
+  hint: string,
+): Promise<T> {
+  const reasons: string[] = [];
+  let last: unknown;
+  let allNetwork = true;
+  for (const base of mirrors) {
+    const url = new URL(file, base).href;
+    try {
+      return await attempt(url);
+    } catch (err) {
+      if (!(err instanceof Lenet5Error)) throw err; // aborts and bugs are not a mirror's fault
+      last = err;
+      reasons.push(`  - ${err.message}`);
+      if (!(err instanceof DownloadError) || err.status !== undefined || err instanceof ChecksumError) allNetwork = false;
+    }
+  }
+  const offline = allNetwork ? ' No mirror could be reached: this machine looks offline.' : '';
+  throw new DownloadError(
+    `${what}: could not get ${file} from any mirror:\n${reasons.join('\n')}\n${offline ? offline.trim() + ' ' : ''}${hint}`,
+    undefined,
+    undefined,
+    { cause: last, code: allNetwork && last instanceof TimeoutError && mirrors.length === 1 ? 'E_TIMEOUT' : 'E_DOWNLOAD' },
+  );
+}
+
+function gzName(spec: FileSpec): string {
+  return `${spec.name}.gz`;
+}
+
+/** Browser (and Node-without-disk) loader: fetch each file, inflate, verify, parse. No caching beyond HTTP's. */
+export async function loadFromWeb(spec: DatasetSpec, options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+  const mirrors = resolveMirrors(spec, options);
+  const keys = filesFor(options.split);
+  const raw: Partial<Record<FileKey, Uint8Array>> = {};
+  for (const key of keys) {
+    const file = checksumFor(spec, key, options);
+    const fname = gzName(file);
+    raw[key] = await tryMirrors(
+      mirrors,
+      fname,
+      spec.title,
+      async (url) => {
+        const chunks: Uint8Array[] = [];
+        await fetchToSink(url, (c) => void chunks.push(c), {
+          timeoutMs: options.timeoutMs,
+          signal: options.signal,
+          fetch: options.fetch,
+          onProgress: (loaded, total) => options.onProgress?.({ dataset: spec.id, file: fname, url, loaded, total }),
+        });
+        const served = concat(chunks);
+        const bytes = isGzip(served) ? await gunzipWeb(served, url) : served;
+        if (options.verify !== false) verifyChecksum(file, served, bytes, md5Hex, url);
+        return bytes;
+      },
+      'Check the network, or pass { baseUrl } pointing at a server that has the four files.',
+    );
+  }
+  return assemble(spec, raw, (k) => new URL(gzName(spec.files[k]), mirrors[0]).href, options.split);
+}
+
+/** Parses the fetched files into the result shape (one Dataset for a split, else train and test). */
+export function assemble(
+  spec: DatasetSpec,
+  raw: Partial<Record<FileKey, Uint8Array>>,
+  nameOf: (k: FileKey) => string,
+  split: Split | undefined,
+): Dataset | TrainTest {
+  const make = (s: Split): Dataset =>
+    datasetFromIdx(
+      raw[`${s}Images`]!,
+      raw[`${s}Labels`]!,
+      { images: nameOf(`${s}Images`), labels: nameOf(`${s}Labels`), dataset: `${spec.id}-${s}` },
+      spec.classNames,
+    );
+  if (split) return make(split);
+  return { train: make('train'), test: make('test') };
+}
+
+/** MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`. */
+export function loadMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
+export function loadMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
+export function loadMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+  return loadFromWeb(MNIST, options);
+}
+
+/** Fashion-MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`. */
+export function loadFashionMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
+export function loadFashionMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
+export function loadFashionMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+  return loadFromWeb(FASHION_MNIST, options);
+}
