@@ -1,8 +1,76 @@
-// STUB: to be replaced by the real kernels.
-export function sgdUpdate(param: usize, grad: usize, velocity: usize, n: i32, lr: f32, momentum: f32, weightDecay: f32, nesterov: i32): void {
-  unreachable();
+// Parameter updates over flat ranges of n values (params, grads and optimizer state are contiguous
+// blocks of the arena, so one call updates the whole model). L2 weight decay is added to the gradient.
+
+/**
+ * SGD with momentum: g' = g + wd p; v = momentum v + g'; p -= lr v.
+ * Nesterov (nesterov != 0): p -= lr (g' + momentum v) with the updated v.
+ */
+export function sgdUpdate(param: usize, grad: usize, velocity: usize, n: i32, lr: f32, momentum: f32,
+  weightDecay: f32, nesterov: i32): void {
+  const lrv = f32x4.splat(lr), mv = f32x4.splat(momentum), wdv = f32x4.splat(weightDecay);
+  let i = 0;
+  if (nesterov != 0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = (<usize>i) << 2;
+      const p = v128.load(param + o);
+      const g = f32x4.add(v128.load(grad + o), f32x4.mul(wdv, p));
+      const v = f32x4.add(f32x4.mul(mv, v128.load(velocity + o)), g);
+      v128.store(velocity + o, v);
+      v128.store(param + o, f32x4.sub(p, f32x4.mul(lrv, f32x4.add(g, f32x4.mul(mv, v)))));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const o = (<usize>i) << 2;
+      const p = v128.load(param + o);
+      const g = f32x4.add(v128.load(grad + o), f32x4.mul(wdv, p));
+      const v = f32x4.add(f32x4.mul(mv, v128.load(velocity + o)), g);
+      v128.store(velocity + o, v);
+      v128.store(param + o, f32x4.sub(p, f32x4.mul(lrv, v)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + weightDecay * p;
+    const v = momentum * load<f32>(velocity + o) + g;
+    store<f32>(velocity + o, v);
+    store<f32>(param + o, p - lr * (nesterov != 0 ? g + momentum * v : v));
+  }
 }
 
-export function adamUpdate(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, t: i32): void {
-  unreachable();
+/**
+ * Adam (Kingma & Ba) at step t >= 1: g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+ * p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ */
+export function adamUpdate(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
+  eps: f32, weightDecay: f32, t: i32): void {
+  // Bias corrections once per call, in f64: b^t for large t is where float32 would lose digits.
+  const c1 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta1, <f64>t)));
+  const c2 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta2, <f64>t)));
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
+  const nb1 = f32x4.splat(1 - beta1), nb2 = f32x4.splat(1 - beta2);
+  const c1v = f32x4.splat(c1), c2v = f32x4.splat(c2);
+  const lrv = f32x4.splat(lr), epsv = f32x4.splat(eps), wdv = f32x4.splat(weightDecay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const p = v128.load(param + o);
+    const g = f32x4.add(v128.load(grad + o), f32x4.mul(wdv, p));
+    const mm = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(nb1, g));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(nb2, f32x4.mul(g, g)));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.mul(mm, c1v), f32x4.add(f32x4.sqrt(f32x4.mul(vv, c2v)), epsv));
+    v128.store(param + o, f32x4.sub(p, f32x4.mul(lrv, step)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + weightDecay * p;
+    const mm = beta1 * load<f32>(m + o) + (1 - beta1) * g;
+    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * g * g;
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    store<f32>(param + o, p - lr * ((mm * c1) / (Mathf.sqrt(vv * c2) + eps)));
+  }
 }
