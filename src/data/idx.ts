@@ -5,6 +5,7 @@
  * silently partial dataset.
  */
 import { DataFormatError } from './errors.js';
+import { gunzipWeb, isGzip } from './gzip.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -207,4 +208,13 @@ export function parseIdxLabels(bytes: Uint8Array, options: ParseIdxOptions & { n
 
 function hex(b: number): string {
   return b.toString(16).padStart(2, '0');
+}
+
+/**
+ * Parses IDX bytes that may be gzip-compressed (detected by magic bytes, whatever the name), inflating
+ * with DecompressionStream; works in browsers and Node. Node's loaders use zlib instead (faster).
+ */
+export async function readIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): Promise<IdxArray> {
+  const raw = isGzip(bytes) ? await gunzipWeb(bytes, options.name ?? 'IDX data', options.maxBytes) : bytes;
+  return parseIdx(raw, options);
 }
