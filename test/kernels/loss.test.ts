@@ -141,8 +141,8 @@ describe('rbfPenaltyLoss (Eq. 8)', () => {
 describe('rbfMapLoss (Eq. 9)', () => {
   // Penalties of a trained net are tens; untrained or adversarial ones run to thousands, where e^-y
   // underflows even in float64 and only the shifted log-sum-exp stays finite.
-  const ranges = [[0, 60], [300, 3000]] as const;
-  const js = [0.1, 1, 10, 500].map(Math.fround);
+  const ranges = [[0, 60], [800, 5000]] as const;
+  const js = [0.1, 1, 10, 1000].map(Math.fround);
 
   const cases = SHAPES.flatMap((s, k) => [{ ...s, range: ranges[k % 2]!, j: js[k % js.length]! }]);
 
