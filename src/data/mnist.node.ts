@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
@@ -174,22 +175,24 @@ async function downloadVerified(
 /** Fetches into `part`, resuming a leftover part with a Range request. Returns true when it resumed. */
 async function downloadPart(url: string, part: string, fname: string, spec: DatasetSpec, options: NodeLoadOptions): Promise<boolean> {
   const have = (await stat(part).catch(() => null))?.size ?? 0;
-  let fh = await open(part, have > 0 ? 'a' : 'w');
+  // Opened once the server answered with a body to write, so a 404 or a refused connection leaves no file.
+  let fh: FileHandle | undefined;
   let offset = have;
   try {
     // identity: we verify the bytes as published, so no transparent re-encoding in between.
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (have > 0) headers.range = `bytes=${have}-`;
-    await fetchToSink(url, (chunk) => fh.write(chunk).then(() => {}), {
+    await fetchToSink(url, (chunk) => fh!.write(chunk).then(() => {}), {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       fetch: options.fetch,
       headers,
       onResponse: async (status, h) => {
-        if (have === 0) return;
-        if (status === 206 && (h.get('content-range') ?? '').startsWith(`bytes ${have}-`)) return;
-        // The server ignored the Range request (200) or answered another range: start over.
-        await fh.close();
+        if (have > 0 && status === 206 && (h.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
+          fh = await open(part, 'a');
+          return;
+        }
+        // A fresh download, or the server ignored the Range request (200) or sent another range: start over.
         fh = await open(part, 'w');
         offset = 0;
       },
@@ -208,6 +211,6 @@ async function downloadPart(url: string, part: string, fname: string, spec: Data
     });
     return offset > 0;
   } finally {
-    await fh.close().catch(() => {});
+    await fh?.close().catch(() => {});
   }
 }

@@ -1,0 +1,291 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Dataset } from '../../src/data/dataset.js';
+import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, TimeoutError } from '../../src/data/errors.js';
+import { writeIdx } from '../../src/data/idx.js';
+import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, MNIST } from '../../src/data/mnist.js';
+import type { Progress } from '../../src/data/mnist.js';
+import { defaultCacheDir, loadFashionMnist, loadMnist } from '../../src/data/mnist.node.js';
+import { FASHION_DIR, HAVE_FASHION, NEEDS_DATA, startServer } from './helpers.js';
+import type { TestServer } from './helpers.js';
+
+const T10K = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+
+function sameData(a: Dataset, b: Dataset): void {
+  expect(a.count).toBe(b.count);
+  expect(Buffer.compare(Buffer.from(a.images), Buffer.from(b.images))).toBe(0);
+  expect(Buffer.compare(Buffer.from(a.labels), Buffer.from(b.labels))).toBe(0);
+}
+
+/** Runs `fn` expecting a rejection; returns the error. */
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('paths and specs', () => {
+  test('cache folder: LENET5_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
+    expect(defaultCacheDir({ LENET5_CACHE_DIR: '/tmp/x' })).toBe('/tmp/x');
+    if (process.platform === 'linux') {
+      expect(defaultCacheDir({ XDG_CACHE_HOME: '/c' })).toBe('/c/lenet5');
+      expect(defaultCacheDir({})).toMatch(/\.cache\/lenet5$/);
+    }
+  });
+  test('canonical mirrors and checksums', () => {
+    expect(MNIST.mirrors[0]).toBe('https://storage.googleapis.com/cvdf-datasets/mnist/');
+    expect(MNIST.files.trainImages.md5Gz).toBe('f68b3c2dcbeaaa9fbdd348bbdeb94873');
+    expect(FASHION_MNIST.files.testLabels.md5Raw).toBe('15d484375f8d13e6eb1aabb0c3f46965');
+  });
+  test('no cache and download: false is a clear error that says how to use a local folder', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'lenet5-nodl-'));
+    const err = await failure(loadMnist({ cacheDir, download: false }));
+    expect(err).toBeInstanceOf(DataNotFoundError);
+    expect(err.message).toContain('download is off');
+    expect(err.message).toContain("{ dir: '/path/to/folder' }");
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+});
+
+describe(`local folders${NEEDS_DATA}`, () => {
+  test.skipIf(!HAVE_FASHION)('the full Fashion-MNIST from its gzip files: 60,000 + 10,000, balanced classes', async () => {
+    const { train, test: t } = await loadFashionMnist({ dir: FASHION_DIR });
+    expect([train.count, train.height, train.width]).toEqual([60000, 28, 28]);
+    expect(t.count).toBe(10000);
+    expect(Array.from(train.classCounts())).toEqual(new Array(10).fill(6000));
+    expect(Array.from(t.classCounts())).toEqual(new Array(10).fill(1000));
+    expect(train.classNames?.[9]).toBe('Ankle boot');
+    expect(train.name).toBe('fashion-mnist-train');
+  });
+
+  test.skipIf(!HAVE_FASHION)("a folder with only raw t10k files (dotted names) loads with split: 'test'", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lenet5-dir-'));
+    await writeFile(join(dir, 't10k-images.idx3-ubyte'), gunzipSync(readFileSync(join(FASHION_DIR, T10K[0]!))));
+    await writeFile(join(dir, 't10k-labels-idx1-ubyte'), gunzipSync(readFileSync(join(FASHION_DIR, T10K[1]!))));
+    const t = await loadFashionMnist({ dir, split: 'test' });
+    expect(t.count).toBe(10000);
+    const err = await failure(loadFashionMnist({ dir }));
+    expect(err).toBeInstanceOf(DataNotFoundError);
+    expect(err.message).toContain('train-images-idx3-ubyte');
+    expect(err.message).toContain("split: 'test'");
+    // Images and labels that disagree in count are refused, naming both files.
+    await writeFile(join(dir, 't10k-labels-idx1-ubyte'), writeIdx([9999], new Uint8Array(9999)));
+    const mismatch = await failure(loadFashionMnist({ dir, split: 'test' }));
+    expect(mismatch).toBeInstanceOf(DataFormatError);
+    expect(mismatch.message).toMatch(/t10k-images\.idx3-ubyte holds 10000 images but .*t10k-labels-idx1-ubyte holds 9999 labels/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a missing folder says so', async () => {
+    const err = await failure(loadMnist({ dir: '/nonexistent/lenet5-data', split: 'test' }));
+    expect(err).toBeInstanceOf(DataNotFoundError);
+    expect(err.message).toContain('/nonexistent/lenet5-data does not exist');
+  });
+});
+
+describe.skipIf(!HAVE_FASHION)(`downloads from a local HTTP server${NEEDS_DATA}`, () => {
+  let server: TestServer;
+  let base: string;
+  const files = new Map<string, Uint8Array>();
+  let reference: Dataset;
+  const tmps: string[] = [];
+  const cache = async (): Promise<string> => {
+    const d = await mkdtemp(join(tmpdir(), 'lenet5-cache-'));
+    tmps.push(d);
+    return d;
+  };
+
+  beforeAll(async () => {
+    for (const f of T10K) files.set(f, new Uint8Array(readFileSync(join(FASHION_DIR, f))));
+    // A structurally valid labels file with one label changed: only the checksum can tell.
+    const labels = gunzipSync(files.get(T10K[1]!)!);
+    labels[8 + 100] = (labels[8 + 100]! + 1) % 10; // after the 8-byte header
+    const badLabels = new Uint8Array(gzipSync(labels));
+    server = await startServer((req, res) => {
+      const [, route, name] = (req.url ?? '').split('/') as [string, string, string];
+      const body = files.get(name);
+      if (!body || route === '404') {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      switch (route) {
+        case 'ok': {
+          const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+          const from = m ? Number(m[1]) : 0;
+          if (m && from >= body.length) {
+            res.writeHead(416).end();
+            return;
+          }
+          const part = body.subarray(from);
+          const head: Record<string, string | number> = { 'content-length': part.length };
+          if (m) head['content-range'] = `bytes ${from}-${body.length - 1}/${body.length}`;
+          res.writeHead(m ? 206 : 200, head).end(part);
+          return;
+        }
+        case 'plain': {
+          const raw = gunzipSync(body);
+          res.writeHead(200, { 'content-length': raw.length }).end(raw);
+          return;
+        }
+        case 'trunc': {
+          const half = body.subarray(0, body.length >> 1);
+          res.writeHead(200, { 'content-length': half.length }).end(half);
+          return;
+        }
+        case 'cut':
+          res.writeHead(200, { 'content-length': body.length });
+          res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+          return;
+        case 'bad': {
+          const b = name === T10K[1] ? badLabels : body;
+          res.writeHead(200, { 'content-length': b.length }).end(b);
+          return;
+        }
+        case 'stall':
+          res.writeHead(200, { 'content-length': body.length });
+          res.write(body.subarray(0, 1000)); // then nothing, ever
+          return;
+        default:
+          res.writeHead(404).end();
+      }
+    });
+    base = server.url;
+    reference = await loadFashionMnist({ dir: FASHION_DIR, split: 'test' });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    for (const d of tmps) await rm(d, { recursive: true, force: true });
+  });
+
+  test('downloads into the cache with progress, verifies, then loads from the cache offline', async () => {
+    const cacheDir = await cache();
+    const events: Progress[] = [];
+    const t = await loadFashionMnist({ baseUrl: `${base}/ok/`, cacheDir, split: 'test', onProgress: (p) => events.push(p) });
+    sameData(t, reference);
+    expect(new Set(events.map((e) => e.file))).toEqual(new Set(T10K));
+    const last = events.filter((e) => e.file === T10K[0]).at(-1)!;
+    expect(last.loaded).toBe(files.get(T10K[0]!)!.length);
+    expect(last.total).toBe(last.loaded);
+    expect((await readdir(join(cacheDir, 'fashion-mnist'))).sort()).toEqual([...T10K].sort());
+    const before = server.requests.length;
+    const again = await loadFashionMnist({ baseUrl: 'http://127.0.0.1:9/', cacheDir, split: 'test', download: false });
+    sameData(again, reference);
+    expect(server.requests.length).toBe(before);
+  });
+
+  test('mirrors are tried in turn (404 first, then a good one)', async () => {
+    const cacheDir = await cache();
+    const t = await loadFashionMnist({ mirrors: [`${base}/404/`, `${base}/ok`], cacheDir, split: 'test' });
+    sameData(t, reference);
+    expect(server.requests.some((r) => r.url === `/404/${T10K[0]}`)).toBe(true);
+  });
+
+  test('the browser path (fetch + DecompressionStream + JS MD5) gives the same data in Node', async () => {
+    sameData(await loadFashionWeb({ baseUrl: `${base}/ok/`, split: 'test' }), reference);
+    // A server that sends the files uncompressed is fine too: Fashion-MNIST is checked on raw bytes.
+    sameData(await loadFashionWeb({ baseUrl: `${base}/plain/`, split: 'test' }), reference);
+    const err = await failure(loadFashionWeb({ baseUrl: `${base}/bad/`, split: 'test' }));
+    expect((err as DownloadError).cause).toBeInstanceOf(ChecksumError);
+  });
+
+  test('a 404 everywhere is a DownloadError naming the URL, with the local-folder hint; nothing cached', async () => {
+    const cacheDir = await cache();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/404/`, cacheDir, split: 'test' }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toContain(`${base}/404/t10k-images-idx3-ubyte.gz: HTTP 404`);
+    expect(err.message).toContain("{ dir: '/path/to/folder' }");
+    expect(await readdir(join(cacheDir, 'fashion-mnist'))).toEqual([]);
+  });
+
+  test('a truncated file is rejected and never kept', async () => {
+    const cacheDir = await cache();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/trunc/`, cacheDir, split: 'test' }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as DownloadError).cause).toBeInstanceOf(DataFormatError);
+    expect(err.message).toMatch(/corrupt or truncated gzip/);
+    expect(await readdir(join(cacheDir, 'fashion-mnist'))).toEqual([]);
+  });
+
+  test('a connection cut mid-body is a DownloadError', async () => {
+    const cacheDir = await cache();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/cut/`, cacheDir, split: 'test', timeoutMs: 5000 }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toContain(`${base}/cut/t10k-images-idx3-ubyte.gz`);
+    expect(existsSync(join(cacheDir, 'fashion-mnist', T10K[0]!))).toBe(false);
+  });
+
+  test('a wrong checksum is a ChecksumError; the bad file is not kept, the good one is', async () => {
+    const cacheDir = await cache();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/bad/`, cacheDir, split: 'test' }));
+    const cause = (err as DownloadError).cause as ChecksumError;
+    expect(cause).toBeInstanceOf(ChecksumError);
+    expect(cause.expected).toBe(FASHION_MNIST.files.testLabels.md5Raw);
+    expect(err.message).toMatch(/uncompressed MD5 is [0-9a-f]{32}, expected 15d484375f8d13e6eb1aabb0c3f46965/);
+    expect(await readdir(join(cacheDir, 'fashion-mnist'))).toEqual([T10K[0]]);
+    // verify: false accepts it (for custom builds), and says nothing.
+    const t = await loadFashionMnist({ baseUrl: `${base}/bad/`, cacheDir, split: 'test', verify: false });
+    expect(t.label(100)).not.toBe(reference.label(100));
+  });
+
+  test('a stalled response times out instead of hanging', async () => {
+    const cacheDir = await cache();
+    const t0 = Date.now();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/stall/`, cacheDir, split: 'test', timeoutMs: 300 }));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as DownloadError).code).toBe('E_TIMEOUT');
+    expect((err as DownloadError).cause).toBeInstanceOf(TimeoutError);
+    expect(err.message).toMatch(/no data for 300 ms after 1000 bytes/);
+    expect(existsSync(join(cacheDir, 'fashion-mnist', T10K[0]!))).toBe(false);
+  });
+
+  test('offline (nothing listening) says so and how to use a local folder', async () => {
+    const closed = await startServer(() => {});
+    const url = closed.url;
+    await closed.close();
+    const cacheDir = await cache();
+    const err = await failure(loadFashionMnist({ mirrors: [`${url}/a/`, `${url}/b/`], cacheDir, split: 'test', timeoutMs: 2000 }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toContain('this machine looks offline');
+    expect(err.message).toContain("{ dir: '/path/to/folder' }");
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  test('an interrupted download resumes with a Range request', async () => {
+    const cacheDir = await cache();
+    const dir = join(cacheDir, 'fashion-mnist');
+    await loadFashionMnist({ baseUrl: `${base}/404/`, cacheDir, split: 'test' }).catch(() => {}); // creates the folder
+    const gz = files.get(T10K[0]!)!;
+    await writeFile(join(dir, `${T10K[0]}.part`), gz.subarray(0, 1_000_000));
+    const t = await loadFashionMnist({ baseUrl: `${base}/ok/`, cacheDir, split: 'test' });
+    sameData(t, reference);
+    expect(server.requests.some((r) => r.url === `/ok/${T10K[0]}` && r.range === 'bytes=1000000-')).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([...T10K].sort());
+  });
+
+  test('a stale partial file that does not verify is discarded and fetched whole', async () => {
+    const cacheDir = await cache();
+    const dir = join(cacheDir, 'fashion-mnist');
+    await loadFashionMnist({ baseUrl: `${base}/404/`, cacheDir, split: 'test' }).catch(() => {});
+    await writeFile(join(dir, `${T10K[1]}.part`), new Uint8Array(100).fill(7));
+    sameData(await loadFashionMnist({ baseUrl: `${base}/ok/`, cacheDir, split: 'test' }), reference);
+  });
+
+  test('a damaged cached file is reported with what to do', async () => {
+    const cacheDir = await cache();
+    await loadFashionMnist({ baseUrl: `${base}/ok/`, cacheDir, split: 'test' });
+    const p = join(cacheDir, 'fashion-mnist', T10K[0]!);
+    await writeFile(p, files.get(T10K[0]!)!.subarray(0, 5000));
+    const err = await failure(loadFashionMnist({ cacheDir, split: 'test', download: false }));
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect(err.message).toContain(`cached file ${p} is damaged: delete it`);
+  });
+});
