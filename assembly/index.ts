@@ -6,6 +6,8 @@ export * from './rbf';
 export * from './activation';
 export * from './loss';
 export * from './optim';
+export * from './hessian';
+export * from './dropout';
 
 /** First byte after the module's static data: the TS arena starts here. */
 export function heapBase(): usize {

@@ -55,5 +55,16 @@ export function createJsBackend(maxBytes?: number): Backend {
       ref.sgdUpdate(f(param), f(grad), f(velocity), n, lr, momentum, weightDecay, nesterov),
     adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
       ref.adamUpdate(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, t),
+    square: (out, inp, n) => ref.square(f(out), f(inp), n),
+    tanhBackward2: (d2inp, d2out, out, n) => ref.tanhBackward2(f(d2inp), f(d2out), f(out), n),
+    avgPoolBackward2: (d2inp, d2out, N, C, H, W) => ref.avgPoolBackward2(f(d2inp), f(d2out), N, C, H, W),
+    subsampleBackward2: (d2inp, d2coeff, d2bias, d2out, inp, coeff, N, C, H, W) =>
+      ref.subsampleBackward2(f(d2inp), f(d2coeff), f(d2bias), f(d2out), f(inp), f(coeff), N, C, H, W),
+    rbfLossBackward2: (d2inp, inp, proto, pen, N, IN, OUT, j, map) =>
+      ref.rbfLossBackward2(f(d2inp), f(inp), f(proto), f(pen), N, IN, OUT, j, map),
+    softmaxCrossEntropyBackward2: (d2logits, probs, N, C) => ref.softmaxCrossEntropyBackward2(f(d2logits), f(probs), N, C),
+    sdlmUpdate: (param, grad, hkk, n, lr, mu) => ref.sdlmUpdate(f(param), f(grad), f(hkk), n, lr, mu),
+    dropoutForward: (out, mask, inp, n, rate, seed) => ref.dropoutForward(f(out), f(mask), f(inp), n, rate, seed),
+    dropoutBackward: (dinp, dout, mask, n) => ref.dropoutBackward(f(dinp), f(dout), f(mask), n),
   };
 }

@@ -69,6 +69,28 @@ export interface Kernels<F, I> {
   /** Adam with bias correction at step t >= 1; L2 weight decay added to the gradient. */
   adamUpdate(param: F, grad: F, m: F, v: F, n: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, t: number): void;
+  // hessian.ts — Gauss-Newton second derivatives for SDLM (paper App. C): parameter terms ACCUMULATE,
+  // input terms are OVERWRITTEN; conv and dense reuse their backward kernels on squared weights/inputs.
+  /** out = inp^2 elementwise (squared weights and inputs for the second-derivative pass). */
+  square(out: F, inp: F, n: number): void;
+  /** d2inp = d2out * f'(a)^2 for the paper's squashing function, from the forward output. */
+  tanhBackward2(d2inp: F, d2out: F, out: F, n: number): void;
+  /** d2inp (N, C, H, W) = d2out / 16 over each 2x2 window. */
+  avgPoolBackward2(d2inp: F, d2out: F, N: number, C: number, H: number, W: number): void;
+  /** d2inp = d2out coeff^2, d2coeff += d2out (block sum)^2, d2bias += d2out. */
+  subsampleBackward2(d2inp: F, d2coeff: F, d2bias: F, d2out: F, inp: F, coeff: F,
+    N: number, C: number, H: number, W: number): void;
+  /** inp (N, IN), proto (OUT, IN), pen (N, OUT): per-sample d2E/dx^2 of Eq. 8 (map 0) or Eq. 9 (map 1). */
+  rbfLossBackward2(d2inp: F, inp: F, proto: F, pen: F, N: number, IN: number, OUT: number, j: number,
+    map: number): void;
+  /** probs (N, C): per-sample diagonal Hessian of softmax + cross-entropy w.r.t. the logits, p (1 - p). */
+  softmaxCrossEntropyBackward2(d2logits: F, probs: F, N: number, C: number): void;
+  /** param -= lr * grad / (mu + hkk) over n values. */
+  sdlmUpdate(param: F, grad: F, hkk: F, n: number, lr: number, mu: number): void;
+
+  // dropout.ts — inverted dropout, mask = 0 or 1/(1-rate) drawn from a hash of (seed, index)
+  dropoutForward(out: F, mask: F, inp: F, n: number, rate: number, seed: number): void;
+  dropoutBackward(dinp: F, dout: F, mask: F, n: number): void;
 }
 
 /** Names of every kernel, for tests that must cover all of them and for binding the wasm exports. */
@@ -81,6 +103,9 @@ export const KERNEL_NAMES = [
   'softmaxForward', 'softmaxBackward',
   'softmaxCrossEntropy', 'mseLoss', 'rbfPenaltyLoss', 'rbfMapLoss',
   'sgdUpdate', 'adamUpdate',
+  'square', 'tanhBackward2', 'avgPoolBackward2', 'subsampleBackward2', 'rbfLossBackward2',
+  'softmaxCrossEntropyBackward2', 'sdlmUpdate',
+  'dropoutForward', 'dropoutBackward',
 ] as const satisfies readonly (keyof Kernels<unknown, unknown>)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
@@ -93,7 +118,13 @@ export function convScratchLength(N: number, C: number, H: number, W: number, KH
   pad: number): number {
   const OH = H + 2 * pad - KH + 1;
   const OW = W + 2 * pad - KW + 1;
-  // One (C*KH*KW, OH*OW) column matrix per sample, reused across the batch.
-  void N;
-  return C * KH * KW * OH * OW;
+  const up4 = (x: number): number => Math.ceil(x / 4) * 4;
+  const P = OH > 0 && OW > 0 ? OH * OW : 0;
+  const K = C * KH * KW;
+  const KKp = up4(KH * KW);
+  // Mirrors assembly/conv.ts: a 4-row panel of masked weights (at least 4 x 128 floats), then the column
+  // matrix of one sample, (K, P) with rows padded to a multiple of 4; when P == 1 the columns of the whole
+  // batch instead, at most (N, C*KKp).
+  const pack = 4 * Math.max(up4(K), 128);
+  return pack + Math.max(K * up4(P), P === 1 ? N * C * KKp : 0);
 }

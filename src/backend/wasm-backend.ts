@@ -63,5 +63,16 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number)
       k.sgdUpdate(param.ptr, grad.ptr, velocity.ptr, n, lr, momentum, weightDecay, nesterov),
     adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
       k.adamUpdate(param.ptr, grad.ptr, m.ptr, v.ptr, n, lr, beta1, beta2, eps, weightDecay, t),
+    square: (out, inp, n) => k.square(out.ptr, inp.ptr, n),
+    tanhBackward2: (d2inp, d2out, out, n) => k.tanhBackward2(d2inp.ptr, d2out.ptr, out.ptr, n),
+    avgPoolBackward2: (d2inp, d2out, N, C, H, W) => k.avgPoolBackward2(d2inp.ptr, d2out.ptr, N, C, H, W),
+    subsampleBackward2: (d2inp, d2coeff, d2bias, d2out, inp, coeff, N, C, H, W) =>
+      k.subsampleBackward2(d2inp.ptr, d2coeff.ptr, d2bias.ptr, d2out.ptr, inp.ptr, coeff.ptr, N, C, H, W),
+    rbfLossBackward2: (d2inp, inp, proto, pen, N, IN, OUT, j, map) =>
+      k.rbfLossBackward2(d2inp.ptr, inp.ptr, proto.ptr, pen.ptr, N, IN, OUT, j, map),
+    softmaxCrossEntropyBackward2: (d2logits, probs, N, C) => k.softmaxCrossEntropyBackward2(d2logits.ptr, probs.ptr, N, C),
+    sdlmUpdate: (param, grad, hkk, n, lr, mu) => k.sdlmUpdate(param.ptr, grad.ptr, hkk.ptr, n, lr, mu),
+    dropoutForward: (out, mask, inp, n, rate, seed) => k.dropoutForward(out.ptr, mask.ptr, inp.ptr, n, rate, seed),
+    dropoutBackward: (dinp, dout, mask, n) => k.dropoutBackward(dinp.ptr, dout.ptr, mask.ptr, n),
   };
 }

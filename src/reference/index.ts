@@ -12,6 +12,8 @@ export * from './rbf.js';
 export * from './activation.js';
 export * from './loss.js';
 export * from './optim.js';
+export * from './hessian.js';
+export * from './dropout.js';
 
 // Compile-time check that the twins cover the whole kernel set with matching signatures.
 type CoversKernels = typeof import('./index.js') extends Kernels<Arr, Int32Array> ? true : never;

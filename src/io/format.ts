@@ -1,0 +1,238 @@
+/**
+ * The model file: one self-describing byte string.
+ *
+ *   0   8 bytes  magic "LENET5\r\n" (the CR LF catches text-mode transfers that would corrupt it)
+ *   8   u32 LE   format version (1)
+ *   12  u32 LE   header length H in bytes
+ *   16  H bytes  JSON header, UTF-8, space-padded to a multiple of 4: library version, the model's
+ *                architecture (input, loss, every layer's config), each tensor's name, shape and offset,
+ *                optional training state, payload length and CRC-32
+ *   16+H         payload: float32 little-endian, the params block then any optimizer state
+ *
+ * Loading checks every one of these and names what is wrong.
+ */
+import { DataFormatError } from '../data/errors.js';
+import { layerFromConfig } from '../layers/index.js';
+import { Sequential, type InputSpec, type LossSpec } from '../models/sequential.js';
+import { sizeOf } from '../layers/layer.js';
+import { VERSION } from '../version.js';
+
+export const MAGIC = [0x4c, 0x45, 0x4e, 0x45, 0x54, 0x35, 0x0d, 0x0a] as const;
+export const FORMAT_VERSION = 1;
+
+/** A model file that cannot be loaded; the message says which part is wrong. */
+export class ModelFileError extends DataFormatError {}
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  /** Offset in floats from the start of the payload. */
+  offset: number;
+}
+
+export interface TrainingState {
+  optimizer: Record<string, unknown>;
+  steps: number;
+  epochsTrained: number;
+  /** Optimizer state tensors, stored after the params. */
+  tensors: TensorEntry[];
+}
+
+export interface ModelHeader {
+  format: 'lenet5-model';
+  formatVersion: number;
+  library: string;
+  preset: string | null;
+  seed: number | null;
+  model: { name: string; input: InputSpec; loss: LossSpec; layers: Record<string, unknown>[] };
+  tensors: TensorEntry[];
+  training: TrainingState | null;
+  payloadFloats: number;
+  crc32: number;
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (IEEE 802.3), as zip and PNG use. */
+export function crc32(bytes: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Tensor table of a model's params block, in block order. */
+export function paramTensors(model: Sequential): TensorEntry[] {
+  const out: TensorEntry[] = [];
+  model.layers.forEach((l, i) => {
+    l.params().forEach((p, j) => out.push({ name: `${l.name}.${p.name}`, shape: [...p.shape], offset: model.paramOffsets[i]![j]! }));
+  });
+  return out;
+}
+
+export interface EncodeInput {
+  model: Sequential;
+  params: ArrayLike<number>;
+  preset: string | null;
+  seed: number | null;
+  training?: { optimizer: Record<string, unknown>; steps: number; epochsTrained: number; state: ArrayLike<number>[] } | null;
+}
+
+/** Serialises a model (and optionally its training state) to bytes. */
+export function encodeModel(input: EncodeInput): Uint8Array {
+  const { model, params } = input;
+  const P = model.paramBlockLength;
+  let floats = P;
+  let training: TrainingState | null = null;
+  if (input.training) {
+    const tensors = input.training.state.map((s, i) => {
+      const t = { name: `optimizer.${i}`, shape: [s.length], offset: floats };
+      floats += s.length;
+      return t;
+    });
+    training = { optimizer: input.training.optimizer, steps: input.training.steps, epochsTrained: input.training.epochsTrained, tensors };
+  }
+  const payload = new Uint8Array(floats * 4);
+  const dv = new DataView(payload.buffer);
+  for (let i = 0; i < P; i++) dv.setFloat32(i * 4, params[i]!, true);
+  if (input.training && training) {
+    input.training.state.forEach((s, k) => {
+      const at = training.tensors[k]!.offset;
+      for (let i = 0; i < s.length; i++) dv.setFloat32((at + i) * 4, s[i]!, true);
+    });
+  }
+  const header: ModelHeader = {
+    format: 'lenet5-model',
+    formatVersion: FORMAT_VERSION,
+    library: VERSION,
+    preset: input.preset,
+    seed: input.seed,
+    model: model.config(),
+    tensors: paramTensors(model),
+    training,
+    payloadFloats: floats,
+    crc32: crc32(payload),
+  };
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 4) * 4;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(16 + json.length + payload.length);
+  out.set(MAGIC, 0);
+  const odv = new DataView(out.buffer);
+  odv.setUint32(8, FORMAT_VERSION, true);
+  odv.setUint32(12, json.length, true);
+  out.set(json, 16);
+  out.set(payload, 16 + json.length);
+  return out;
+}
+
+export interface DecodedModel {
+  header: ModelHeader;
+  model: Sequential;
+  params: Float32Array;
+  /** Optimizer state tensors, when the file carries training state. */
+  state: Float32Array[];
+}
+
+/** Parses and validates a model file; the Sequential is described but not built. */
+export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedModel {
+  const fail = (msg: string, cause?: unknown): never => {
+    throw new ModelFileError(`${source}: ${msg}`, source, cause === undefined ? undefined : { cause });
+  };
+  if (!(bytes instanceof Uint8Array)) fail('expected the file contents as bytes (Uint8Array)');
+  if (bytes.length < 16) fail(`only ${bytes.length} bytes: too short to be a lenet5 model file (truncated or empty?)`);
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) {
+      if (i >= 6) fail('the line break after "LENET5" was altered (the file went through a text-mode transfer)');
+      fail('not a lenet5 model file (the first bytes are not "LENET5")');
+    }
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version > FORMAT_VERSION) fail(`format version ${version} is newer than this library reads (${FORMAT_VERSION}); upgrade lenet5`);
+  if (version < 1) fail(`format version ${version} is not a valid version`);
+  const H = dv.getUint32(12, true);
+  if (16 + H > bytes.length) fail(`the header claims ${H} bytes but only ${bytes.length - 16} follow (truncated file)`);
+  if (H % 4 !== 0) fail(`header length ${H} is not a multiple of 4 (corrupted)`);
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + H))) as ModelHeader;
+  } catch (err) {
+    return fail(`the header is not valid JSON (${(err as Error).message})`, err);
+  }
+  if (header === null || typeof header !== 'object' || header.format !== 'lenet5-model') {
+    fail('the header does not describe a lenet5 model ("format" is missing or wrong)');
+  }
+  if (!header.model || !Array.isArray(header.model.layers)) fail('the header has no model architecture ("model.layers")');
+  if (!Array.isArray(header.tensors)) fail('the header has no tensor table ("tensors")');
+  if (!Number.isInteger(header.payloadFloats) || header.payloadFloats < 0) fail('"payloadFloats" is missing or invalid');
+  const payloadBytes = bytes.length - 16 - H;
+  if (payloadBytes !== header.payloadFloats * 4) {
+    fail(`the payload holds ${payloadBytes} bytes but the header declares ${header.payloadFloats * 4}` +
+      (payloadBytes < header.payloadFloats * 4 ? ' (truncated file)' : ' (extra bytes appended)'));
+  }
+  const payload = bytes.subarray(16 + H);
+  const crc = crc32(payload);
+  if (crc !== header.crc32) {
+    fail(`payload checksum mismatch: CRC-32 is ${crc.toString(16)}, header says ${Number(header.crc32).toString(16)} (corrupted data)`);
+  }
+  let model: Sequential;
+  try {
+    const layers = header.model.layers.map((c, i) => {
+      try {
+        return layerFromConfig(c);
+      } catch (err) {
+        throw new Error(`layer ${i}: ${(err as Error).message}`);
+      }
+    });
+    model = new Sequential(layers, { input: header.model.input, loss: header.model.loss, name: header.model.name });
+  } catch (err) {
+    return fail(`the header describes an invalid model: ${(err as Error).message}`, err);
+  }
+  const expected = paramTensors(model);
+  const byName = new Map(header.tensors.map((t) => [t.name, t]));
+  for (const e of expected) {
+    const t = byName.get(e.name);
+    if (t === undefined) fail(`tensor ${e.name} (shape [${e.shape.join(', ')}]) is missing from the file`);
+    if (!Array.isArray(t!.shape) || t!.shape.join(',') !== e.shape.join(',')) {
+      fail(`tensor ${e.name} has shape [${String(t!.shape)}] in the file but the architecture needs [${e.shape.join(', ')}]`);
+    }
+    if (t!.offset !== e.offset) fail(`tensor ${e.name} is at offset ${t!.offset} but the layout puts it at ${e.offset}`);
+  }
+  if (header.tensors.length !== expected.length) {
+    const extra = header.tensors.filter((t) => !expected.some((e) => e.name === t.name)).map((t) => t.name);
+    fail(`the file has tensors the architecture does not: ${extra.join(', ')}`);
+  }
+  const P = model.paramBlockLength;
+  const stateFloats = (header.training?.tensors ?? []).reduce((s, t) => s + sizeOf(t.shape), 0);
+  if (P + stateFloats !== header.payloadFloats) {
+    fail(`the architecture needs ${P} parameter values${stateFloats ? ` + ${stateFloats} optimizer values` : ''} but the payload holds ${header.payloadFloats}`);
+  }
+  const pdv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const read = (at: number, n: number, what: (i: number) => string): Float32Array => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = pdv.getFloat32((at + i) * 4, true);
+      if (!Number.isFinite(v)) fail(`${what(i)} holds ${v} (not a finite number)`);
+      a[i] = v;
+    }
+    return a;
+  };
+  const params = read(0, P, (i) => {
+    const t = [...expected].reverse().find((e) => e.offset <= i)!;
+    return `tensor ${t.name} at element ${i - t.offset}`;
+  });
+  const state = (header.training?.tensors ?? []).map((t) => read(t.offset, sizeOf(t.shape), (i) => `${t.name} at element ${i}`));
+  return { header, model, params, state };
+}

@@ -1,0 +1,58 @@
+/**
+ * Inverted dropout: in training each value is dropped with probability `rate` (Keras' meaning) and the
+ * survivors scaled by 1/(1-rate); at inference it is the identity. The mask comes from a hash of the
+ * step's seed, so a seeded run replays bit for bit on either backend.
+ */
+import type { Region } from '../memory.js';
+import { Layer, sizeOf, type BindContext, type RunContext, type Shape } from './layer.js';
+
+export class Dropout extends Layer {
+  readonly type = 'dropout';
+  readonly rate: number;
+  /** Position in the model, mixed into the seed so two dropout layers draw different masks. */
+  index = 0;
+  private mask: Region | null = null;
+
+  constructor(opts: { rate: number; name?: string }) {
+    super(opts.name);
+    if (!(typeof opts.rate === 'number' && opts.rate >= 0 && opts.rate < 1)) {
+      throw new RangeError(`dropout rate must be in [0, 1), got ${String(opts.rate)}`);
+    }
+    this.rate = opts.rate;
+  }
+
+  protected computeOutShape(inShape: Shape): Shape {
+    return inShape;
+  }
+
+  override bind(ctx: BindContext): void {
+    super.bind(ctx);
+    this.mask = ctx.alloc(ctx.capacity * sizeOf(this.inShape), `${this.name}.mask`);
+  }
+
+  forward(run: RunContext): void {
+    const { backend: k, inp, out, view } = this.c;
+    const n = run.N * sizeOf(this.inShape);
+    if (run.training && this.rate > 0) {
+      const seed = (Math.imul(this.index + 1, 0x85ebca6b) ^ run.seed) >>> 0;
+      k.dropoutForward(out, this.mask!, inp, n, this.rate, seed);
+    } else {
+      // Identity; a mask of ones keeps backward (and the SDLM pass) uniform.
+      view(out).set(view(inp).subarray(0, n));
+      view(this.mask!).fill(1, 0, n);
+    }
+  }
+
+  backward(N: number, needDinp: boolean): void {
+    if (needDinp) this.c.backend.dropoutBackward(this.c.dinp, this.c.dout, this.mask!, N * sizeOf(this.inShape));
+  }
+
+  /** Valid for the SDLM pass, which runs in inference mode (mask of ones, so mask^2 = mask). */
+  override backward2(N: number, needDinp: boolean): void {
+    this.backward(N, needDinp);
+  }
+
+  config(): Record<string, unknown> {
+    return { type: this.type, name: this.name, rate: this.rate };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * 2x2, stride-2 pooling: the paper's subsampling (sum of the block x a trainable coefficient + a
+ * trainable bias per map), average pooling and max pooling. Odd edges are dropped.
+ */
+import type { Region } from '../memory.js';
+import { fillInit, Layer, sizeOf, type BindContext, type InitScheme, type ParamSpec, type RunContext,
+  type Shape } from './layer.js';
+
+function pooledShape(type: string, inShape: Shape): Shape {
+  if (inShape.length !== 3) throw new RangeError(`${type} expects a [C, H, W] input, got [${inShape.join(', ')}]`);
+  const [C, H, W] = inShape as [number, number, number];
+  if (H < 2 || W < 2) throw new RangeError(`${type}: a 2x2 window does not fit a ${H}x${W} input`);
+  return [C, H >> 1, W >> 1];
+}
+
+export interface SubsamplingOptions {
+  init?: InitScheme;
+  name?: string;
+}
+
+/** LeNet's S2/S4: out = coeff[c] * (sum of the 2x2 block) + bias[c]; squash with a Tanh layer after. */
+export class Subsampling extends Layer {
+  readonly type = 'subsampling';
+  readonly init: InitScheme;
+
+  constructor(opts: SubsamplingOptions = {}) {
+    super(opts.name);
+    this.init = opts.init ?? 'lecun98';
+  }
+
+  protected computeOutShape(inShape: Shape): Shape {
+    return pooledShape(this.type, inShape);
+  }
+
+  override params(): ParamSpec[] {
+    const C = this.inShape[0]!;
+    return [
+      { name: 'coeff', shape: [C], trainable: C },
+      { name: 'bias', shape: [C], trainable: C },
+    ];
+  }
+
+  override connections(): number {
+    return sizeOf(this.outShape) * 5;
+  }
+
+  override initParams(uniform: (lo: number, hi: number) => number): void {
+    const C = this.inShape[0]!;
+    // Fan-in of a subsampling unit: the four inputs of its block.
+    fillInit(this.c.view(this.c.params[0]!), 0, C, this.init, 4, 1, uniform);
+    fillInit(this.c.view(this.c.params[1]!), 0, C, this.init === 'lecun98' ? 'lecun98' : 'zeros', 4, 1, uniform);
+  }
+
+  forward(run: RunContext): void {
+    const { backend: k, inp, out, params } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.subsampleForward(out, inp, params[0]!, params[1]!, run.N, C, H, W);
+  }
+
+  backward(N: number, _needDinp: boolean): void {
+    const { backend: k, inp, dinp, dout, params, grads } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.subsampleBackward(dinp, grads[0]!, grads[1]!, dout, inp, params[0]!, N, C, H, W);
+  }
+
+  override backward2(N: number, _needDinp: boolean): void {
+    const { backend: k, inp, dinp, dout, params, grads } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.subsampleBackward2(dinp, grads[0]!, grads[1]!, dout, inp, params[0]!, N, C, H, W);
+  }
+
+  config(): Record<string, unknown> {
+    return { type: this.type, name: this.name, init: this.init };
+  }
+}
+
+export class AvgPool2D extends Layer {
+  readonly type = 'avgpool2d';
+
+  constructor(opts: { name?: string } = {}) {
+    super(opts.name);
+  }
+
+  protected computeOutShape(inShape: Shape): Shape {
+    return pooledShape(this.type, inShape);
+  }
+
+  override connections(): number {
+    return sizeOf(this.outShape) * 4;
+  }
+
+  forward(run: RunContext): void {
+    const { backend: k, inp, out } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.avgPoolForward(out, inp, run.N, C, H, W);
+  }
+
+  backward(N: number, needDinp: boolean): void {
+    if (!needDinp) return;
+    const { backend: k, dinp, dout } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.avgPoolBackward(dinp, dout, N, C, H, W);
+  }
+
+  override backward2(N: number, needDinp: boolean): void {
+    if (!needDinp) return;
+    const { backend: k, dinp, dout } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.avgPoolBackward2(dinp, dout, N, C, H, W);
+  }
+
+  config(): Record<string, unknown> {
+    return { type: this.type, name: this.name };
+  }
+}
+
+export class MaxPool2D extends Layer {
+  readonly type = 'maxpool2d';
+  private argmax: Region | null = null;
+
+  constructor(opts: { name?: string } = {}) {
+    super(opts.name);
+  }
+
+  protected computeOutShape(inShape: Shape): Shape {
+    return pooledShape(this.type, inShape);
+  }
+
+  override connections(): number {
+    return sizeOf(this.outShape) * 4;
+  }
+
+  override bind(ctx: BindContext): void {
+    super.bind(ctx);
+    this.argmax = ctx.alloc(ctx.capacity * sizeOf(this.outShape), `${this.name}.argmax`, 'i32');
+  }
+
+  forward(run: RunContext): void {
+    const { backend: k, inp, out } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.maxPoolForward(out, this.argmax!, inp, run.N, C, H, W);
+  }
+
+  backward(N: number, needDinp: boolean): void {
+    if (!needDinp) return;
+    const { backend: k, dinp, dout } = this.c;
+    const [C, H, W] = this.inShape as [number, number, number];
+    k.maxPoolBackward(dinp, dout, this.argmax!, N, C, H, W);
+  }
+
+  /** The winner's derivative is 1 and the others' 0, so squaring changes nothing. */
+  override backward2(N: number, needDinp: boolean): void {
+    this.backward(N, needDinp);
+  }
+
+  config(): Record<string, unknown> {
+    return { type: this.type, name: this.name };
+  }
+}

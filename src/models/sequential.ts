@@ -1,0 +1,513 @@
+/**
+ * Sequential: a chain of layers over one arena. `build(backend, capacity)` lays the arena out once:
+ *
+ *   params | grads | params^2 |  optimizer state  | input, per-layer outputs and their gradients,
+ *   (one block each, every layer's tensors        |  labels, targets, layer scratch (masks, im2col,
+ *    are sub-regions at the same offsets)         |  argmax, prototypes) — all sized for `capacity`
+ *
+ * Training a batch is then: copy the inputs and labels in, one kernel call per layer forward, the loss
+ * kernel, one fill(0) over the grads block, the layers' backward in reverse, one optimizer kernel over
+ * the flat params/grads/state. Nothing is allocated per step.
+ */
+import type { Backend } from '../backend/backend.js';
+import type { Arr } from '../backend/kernels.js';
+import { Layer, sizeOf, type BindContext, type Shape, type View } from '../layers/layer.js';
+import { Softmax } from '../layers/activation.js';
+import { Dropout } from '../layers/dropout.js';
+import { RBF } from '../layers/rbf.js';
+import type { Region } from '../memory.js';
+import { Rng } from '../train/rng.js';
+import type { Dataset, Normalization } from '../data/dataset.js';
+
+/** The training criterion, part of the model's description. */
+export type LossSpec =
+  /** Softmax + categorical cross-entropy; the last layer must be Softmax (fused in training). */
+  | { kind: 'crossentropy' }
+  /** The paper's Eq. 8: mean penalty of the correct class; the last layer must be RBF. */
+  | { kind: 'rbf-penalty' }
+  /** The paper's Eq. 9 (MAP): y_D + log(e^-j + sum_i e^-y_i); the last layer must be RBF. */
+  | { kind: 'rbf-map'; j: number }
+  /** Mean squared error against one-hot targets (hot = 1, cold = 0). */
+  | { kind: 'mse' };
+
+/**
+ * How raw pixels become network inputs; the same recipes as the data layer's `Dataset.writeBatch`.
+ * - `modern`: pixel / 255 in [0, 1], the image's own size.
+ * - `classic`: background 0 -> -0.1, full ink 255 -> 1.175, padded by 2 with the background (28 -> 32).
+ */
+export interface InputSpec {
+  /** The network input per sample, [1, H, W] (H, W include the classic padding). */
+  shape: Shape;
+  normalization: Normalization;
+}
+
+export interface SequentialOptions {
+  input: InputSpec;
+  loss: LossSpec;
+  name?: string;
+}
+
+export interface StateRequest {
+  name: string;
+  length: number;
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  readonly input: InputSpec;
+  readonly loss: LossSpec;
+  readonly name: string;
+  readonly outShape: Shape;
+  /** Offsets (in floats) of every parameter tensor in the params block, per layer. */
+  readonly paramOffsets: number[][];
+  /** Total floats in the params block (masked-out weights included). */
+  readonly paramBlockLength: number;
+
+  private b: Backend | null = null;
+  private cap = 0;
+  private markParams = 0;
+  private markState = 0;
+  private stateRequest: StateRequest[] = [];
+  private stateRegions: Region[] = [];
+  private paramsR: Region | null = null;
+  private gradsR: Region | null = null;
+  private paramsSqR: Region | null = null;
+  private acts: Region[] = [];
+  private dacts: Region[] = [];
+  private labelsR: Region | null = null;
+  private targetsR: Region | null = null;
+  private lut: Float32Array;
+  private viewFn: View = (r) => r.f32;
+
+  constructor(layers: Layer[], opts: SequentialOptions) {
+    if (layers.length === 0) throw new RangeError('a Sequential model needs at least one layer');
+    this.layers = layers;
+    if (opts.input.normalization !== 'modern' && opts.input.normalization !== 'classic') {
+      throw new RangeError(`input normalization must be 'modern' or 'classic', got ${String(opts.input.normalization)}`);
+    }
+    if (opts.input.shape.length !== 3 || opts.input.shape[0] !== 1) {
+      throw new RangeError(`input shape must be [1, H, W], got [${opts.input.shape.join(', ')}]`);
+    }
+    this.input = { shape: [...opts.input.shape], normalization: opts.input.normalization };
+    this.loss = { ...opts.loss };
+    this.name = opts.name ?? 'sequential';
+    let shape: Shape = this.input.shape;
+    const names = new Map<string, number>();
+    layers.forEach((l, i) => {
+      if (l.name === '') {
+        const n = (names.get(l.type) ?? 0) + 1;
+        names.set(l.type, n);
+        l.name = `${l.type}_${n}`;
+      }
+      if (l instanceof Dropout) l.index = i;
+      try {
+        shape = l.configure(shape);
+      } catch (err) {
+        throw new RangeError(`layer ${i} (${l.name}): ${(err as Error).message}`);
+      }
+    });
+    this.outShape = shape;
+    const last = layers[layers.length - 1]!;
+    const k = this.loss.kind;
+    if (k === 'crossentropy' && !(last instanceof Softmax)) {
+      throw new RangeError(`loss 'crossentropy' needs a Softmax last layer, got ${last.type}`);
+    }
+    if ((k === 'rbf-penalty' || k === 'rbf-map') && !(last instanceof RBF)) {
+      throw new RangeError(`loss '${k}' needs an RBF last layer, got ${last.type}`);
+    }
+    if (this.outShape.length !== 1) throw new RangeError(`the model must end in a flat [classes] output, got [${shape.join(', ')}]`);
+    let off = 0;
+    this.paramOffsets = layers.map((l) =>
+      l.params().map((p) => {
+        const at = off;
+        off += sizeOf(p.shape);
+        return at;
+      }));
+    this.paramBlockLength = off;
+    const [lo, hi] = this.inputRange;
+    this.lut = new Float32Array(256);
+    for (let v = 0; v < 256; v++) this.lut[v] = lo + ((hi - lo) * v) / 255;
+  }
+
+  /** Number of classes (size of the output). */
+  get classes(): number {
+    return this.outShape[0]!;
+  }
+
+  /** Input levels of a blank and a fully inked pixel. */
+  get inputRange(): readonly [number, number] {
+    return this.input.normalization === 'classic' ? [-0.1, 1.175] : [0, 1];
+  }
+
+  /** Border added around each image (2 for classic), filled with the background level. */
+  get inputPad(): number {
+    return this.input.normalization === 'classic' ? 2 : 0;
+  }
+
+  /** Height and width of the images the model reads, before padding. */
+  get imageSize(): [number, number] {
+    const p = 2 * this.inputPad;
+    return [this.input.shape[1]! - p, this.input.shape[2]! - p];
+  }
+
+  get inputSize(): number {
+    return sizeOf(this.input.shape);
+  }
+
+  /** True when the prediction is the least output (RBF penalties), false when it is the greatest. */
+  get predictsByMin(): boolean {
+    return this.layers[this.layers.length - 1] instanceof RBF;
+  }
+
+  /** Trainable parameters (masked-out weights excluded). */
+  paramCount(): number {
+    return this.layers.reduce((s, l) => s + l.paramCount(), 0);
+  }
+
+  /** Connections in the paper's sense (multiply-adds per sample, each bias one). */
+  connections(): number {
+    return this.layers.reduce((s, l) => s + l.connections(), 0);
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  get built(): boolean {
+    return this.b !== null;
+  }
+
+  get backend(): Backend {
+    if (this.b === null) throw new Error(`model ${this.name}: not built yet (call build(backend, batchSize))`);
+    return this.b;
+  }
+
+  /** Batch capacity the activations are sized for. */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  get view(): View {
+    return this.viewFn;
+  }
+
+  /** Lays the arena out for batches of up to `capacity`. Parameters start at zero; call `initialize`. */
+  build(backend: Backend, capacity: number): this {
+    if (this.b !== null) throw new Error(`model ${this.name}: already built`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`batch capacity must be >= 1, got ${capacity}`);
+    this.b = backend;
+    const v = (backend as Backend & { view?: View }).view;
+    this.viewFn = v !== undefined ? v.bind(backend) : (r) => r.f32;
+    const a = backend.arena;
+    const start = a.used;
+    void start;
+    const P = this.paramBlockLength;
+    this.paramsR = a.alloc(P, 'params');
+    this.gradsR = a.alloc(P, 'grads');
+    this.paramsSqR = a.alloc(P, 'params^2');
+    this.markParams = a.used;
+    this.layoutFrom(this.markParams, capacity);
+    return this;
+  }
+
+  /**
+   * Reserves optimizer state (each `length` floats, zeroed) between the params and the batch regions.
+   * Re-lays out the batch regions; parameters keep their values.
+   */
+  allocState(request: StateRequest[]): Region[] {
+    this.stateRequest = request.map((r) => ({ ...r }));
+    this.layoutFrom(this.markParams, this.cap);
+    return this.stateRegions;
+  }
+
+  /** Grows the batch regions when `n` exceeds the capacity (parameters and state keep their values). */
+  ensureCapacity(n: number): void {
+    if (n > this.cap) {
+      const keep = this.stateRegions.map((r) => Float64Array.from(this.viewFn(r)));
+      this.layoutFrom(this.markParams, n);
+      this.stateRegions.forEach((r, i) => this.viewFn(r).set(keep[i]!));
+    }
+  }
+
+  private layoutFrom(mark: number, capacity: number): void {
+    const a = this.backend.arena;
+    a.reset(mark);
+    this.stateRegions = this.stateRequest.map((s) => a.alloc(s.length, s.name));
+    this.markState = a.used;
+    void this.markState;
+    this.cap = capacity;
+    const L = this.layers.length;
+    const acts: Region[] = [];
+    const dacts: Region[] = [];
+    const inSize = this.inputSize;
+    acts.push(a.alloc(capacity * inSize, 'input'));
+    dacts.push(a.alloc(capacity * inSize, 'dinput'));
+    let maxIn = inSize;
+    for (let i = 0; i < L; i++) {
+      const l = this.layers[i]!;
+      maxIn = Math.max(maxIn, sizeOf(l.inShape));
+      if (l.aliasesInput) {
+        acts.push(acts[i]!);
+        dacts.push(dacts[i]!);
+      } else {
+        const n = capacity * sizeOf(l.outShape);
+        acts.push(a.alloc(n, `${l.name}.out`));
+        dacts.push(a.alloc(n, `${l.name}.dout`));
+      }
+    }
+    this.acts = acts;
+    this.dacts = dacts;
+    this.labelsR = a.alloc(capacity, 'labels', 'i32');
+    this.targetsR = this.loss.kind === 'mse' ? a.alloc(capacity * this.classes, 'targets') : null;
+    const inpSq = a.alloc(capacity * maxIn, 'input^2');
+    for (let i = 0; i < L; i++) {
+      const l = this.layers[i]!;
+      const specs = l.params();
+      const offs = this.paramOffsets[i]!;
+      const ctx: BindContext = {
+        backend: this.backend,
+        view: this.viewFn,
+        capacity,
+        inp: acts[i]!,
+        out: acts[i + 1]!,
+        dinp: dacts[i]!,
+        dout: dacts[i + 1]!,
+        params: specs.map((p, j) => this.paramsR!.sub(offs[j]!, sizeOf(p.shape), `${l.name}.${p.name}`)),
+        grads: specs.map((p, j) => this.gradsR!.sub(offs[j]!, sizeOf(p.shape), `${l.name}.d${p.name}`)),
+        paramsSq: specs.map((p, j) => this.paramsSqR!.sub(offs[j]!, sizeOf(p.shape), `${l.name}.${p.name}^2`)),
+        inpSq,
+        alloc: (length, label, dtype) => a.alloc(length, label, dtype),
+      };
+      l.bind(ctx);
+    }
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  /** The whole params block (every layer's tensors, in layer order). */
+  get paramsRegion(): Region {
+    if (this.paramsR === null) throw new Error(`model ${this.name}: not built yet`);
+    return this.paramsR;
+  }
+
+  get gradsRegion(): Region {
+    if (this.gradsR === null) throw new Error(`model ${this.name}: not built yet`);
+    return this.gradsR;
+  }
+
+  get paramsSqRegion(): Region {
+    return this.paramsSqR!;
+  }
+
+  /** Draws every parameter from the layers' init schemes with a seeded generator. */
+  initialize(seed: number): void {
+    const rng = new Rng(seed);
+    const uniform = (lo: number, hi: number): number => rng.uniform(lo, hi);
+    this.viewFn(this.paramsRegion).fill(0);
+    for (const l of this.layers) l.initParams(uniform);
+  }
+
+  /** A copy of the params block as float32. */
+  getParams(): Float32Array {
+    return Float32Array.from(this.viewFn(this.paramsRegion));
+  }
+
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.paramBlockLength) {
+      throw new RangeError(`expected ${this.paramBlockLength} parameter values, got ${values.length}`);
+    }
+    this.viewFn(this.paramsRegion).set(values);
+  }
+
+  /** zeroGrad: one fill over the grads block. */
+  zeroGrad(): void {
+    this.viewFn(this.gradsRegion).fill(0);
+  }
+
+  // ---------------------------------------------------------------- data in and out
+
+  /**
+   * Copies N images into the input region with the model's normalisation (and padding). `images` holds
+   * bytes (0..255) or floats (0..1) of the unpadded image size; `index(i)` gives the source image of
+   * batch row i.
+   */
+  setInput(images: ArrayLike<number>, N: number, index: (i: number) => number): void {
+    const [h, w] = this.imageSize;
+    const pad = this.inputPad;
+    const ow = w + 2 * pad;
+    const per = this.inputSize;
+    const x = this.viewFn(this.acts[0]!);
+    const [lo, hi] = this.inputRange;
+    const bytes = images instanceof Uint8Array || images instanceof Uint8ClampedArray;
+    const lut = this.lut;
+    if (pad > 0) x.fill(lo, 0, N * per);
+    for (let i = 0; i < N; i++) {
+      const src = index(i) * h * w;
+      for (let y = 0; y < h; y++) {
+        const o = i * per + (y + pad) * ow + pad;
+        const r = src + y * w;
+        if (bytes) for (let k = 0; k < w; k++) x[o + k] = lut[images[r + k]!]!;
+        else for (let k = 0; k < w; k++) x[o + k] = lo + (hi - lo) * images[r + k]!;
+      }
+    }
+  }
+
+  /**
+   * Writes samples order[start..start+N) of a Dataset (images and labels) into the arena with the
+   * model's normalisation, applying the dataset's distortions for `epoch`.
+   */
+  writeBatch(data: Dataset, start: number, N: number, order?: ArrayLike<number>, epoch = 0): void {
+    const x = this.viewFn(this.acts[0]!);
+    const at = (i: number): number => (order ? order[start + i]! : start + i);
+    if (x instanceof Float32Array) {
+      data.writeBatch(x, null, start, N, { normalization: this.input.normalization, order, epoch });
+    } else {
+      this.setInput(data.images, N, at);
+    }
+    this.setLabels(data.labels, N, at);
+  }
+
+  /** Writes the batch labels (and one-hot targets for the MSE loss). */
+  setLabels(labels: ArrayLike<number>, N: number, index: (i: number) => number): void {
+    const y = this.labelsR!.i32;
+    const C = this.classes;
+    for (let i = 0; i < N; i++) {
+      const v = labels[index(i)]!;
+      if (!(Number.isInteger(v) && v >= 0 && v < C)) {
+        throw new RangeError(`label ${String(v)} of sample ${index(i)} is not a class in [0, ${C})`);
+      }
+      y[i] = v;
+    }
+    if (this.targetsR !== null) {
+      const t = this.viewFn(this.targetsR);
+      t.fill(0, 0, N * C);
+      for (let i = 0; i < N; i++) t[i * C + y[i]!] = 1;
+    }
+  }
+
+  /** The input region (N x input size), e.g. to write preprocessed inputs directly. */
+  get inputRegion(): Region {
+    return this.acts[0]!;
+  }
+
+  /** Gradient of the loss w.r.t. the input of the last backward pass. */
+  get inputGradRegion(): Region {
+    return this.dacts[0]!;
+  }
+
+  /** Output of layer i (i = -1 for the input), e.g. feature maps for a demo. */
+  activation(i: number): Region {
+    return this.acts[i + 1]!;
+  }
+
+  /** The network's output: probabilities, penalties or raw scores (N x classes). */
+  get output(): Arr {
+    return this.viewFn(this.acts[this.layers.length]!);
+  }
+
+  // ---------------------------------------------------------------- passes
+
+  /** Runs every layer (or all but the fused softmax when `forLoss`). */
+  forward(N: number, training: boolean, seed = 0, forLoss = false): void {
+    if (N > this.cap) throw new RangeError(`batch of ${N} exceeds the model's capacity ${this.cap}`);
+    const run = { N, training, seed };
+    const L = this.fusedSoftmax && forLoss ? this.layers.length - 1 : this.layers.length;
+    for (let i = 0; i < L; i++) this.layers[i]!.forward(run);
+  }
+
+  private get fusedSoftmax(): boolean {
+    return this.loss.kind === 'crossentropy';
+  }
+
+  /**
+   * The loss of the current batch (after `forward(N, ..., forLoss = true)`); writes the gradient of the
+   * batch mean into the last gradient region. For cross-entropy it also writes the probabilities.
+   */
+  computeLoss(N: number): number {
+    const k = this.backend;
+    const L = this.layers.length;
+    const C = this.classes;
+    switch (this.loss.kind) {
+      case 'crossentropy':
+        return k.softmaxCrossEntropy(this.dacts[L - 1]!, this.acts[L]!, this.acts[L - 1]!, this.labelsR!, N, C);
+      case 'rbf-penalty':
+        return k.rbfPenaltyLoss(this.dacts[L]!, this.acts[L]!, this.labelsR!, N, C);
+      case 'rbf-map':
+        return k.rbfMapLoss(this.dacts[L]!, this.acts[L]!, this.labelsR!, N, C, this.loss.j);
+      case 'mse':
+        return k.mseLoss(this.dacts[L]!, this.acts[L]!, this.targetsR!, N, C);
+    }
+  }
+
+  /** Back-propagates from the loss gradient; parameter gradients accumulate into the grads block. */
+  backward(N: number): void {
+    const start = this.fusedSoftmax ? this.layers.length - 2 : this.layers.length - 1;
+    for (let i = start; i >= 0; i--) this.layers[i]!.backward(N, i > 0);
+  }
+
+  /** Checks that the SDLM second-derivative pass covers every layer and the loss; throws naming what is missing. */
+  checkSecondOrder(): void {
+    if (this.loss.kind === 'mse') throw new Error('SDLM: the mse loss has no second-derivative pass; use an RBF or cross-entropy loss');
+    const skip = this.fusedSoftmax || this.predictsByMin ? 1 : 0;
+    for (let i = 0; i < this.layers.length - skip; i++) {
+      const l = this.layers[i]!;
+      if (l.backward2 === undefined) {
+        throw new Error(`SDLM: layer ${i} (${l.name}, ${l.type}) has no second-derivative pass`);
+      }
+    }
+  }
+
+  /**
+   * The Gauss-Newton second-derivative pass over the current batch (after an inference-mode forward):
+   * per-sample d2E/dw^2, summed over the batch, ACCUMULATED into the grads block. Squares the params
+   * block once per call (one kernel).
+   */
+  secondDerivatives(N: number): void {
+    const k = this.backend;
+    const L = this.layers.length;
+    k.square(this.paramsSqR!, this.paramsR!, this.paramBlockLength);
+    const last = this.layers[L - 1]!;
+    if (this.loss.kind === 'crossentropy') {
+      k.softmaxCrossEntropyBackward2(this.dacts[L - 1]!, this.acts[L]!, N, this.classes);
+    } else if (last instanceof RBF && (this.loss.kind === 'rbf-penalty' || this.loss.kind === 'rbf-map')) {
+      last.lossBackward2(N, this.loss.kind === 'rbf-map' ? this.loss.j : 0, this.loss.kind === 'rbf-map');
+    } else {
+      throw new Error(`SDLM: loss ${this.loss.kind} has no second-derivative pass`);
+    }
+    for (let i = L - 2; i >= 0; i--) this.layers[i]!.backward2!(N, i > 0);
+  }
+
+  /** Index of the predicted class of batch row i (argmax, or argmin for RBF penalties). */
+  predictedClass(i: number): number {
+    const y = this.output;
+    const C = this.classes;
+    let best = 0;
+    let bv = y[i * C]!;
+    const byMin = this.predictsByMin;
+    for (let c = 1; c < C; c++) {
+      const v = y[i * C + c]!;
+      if (byMin ? v < bv : v > bv) {
+        bv = v;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** The model's description: everything needed to rebuild it (save/load). */
+  config(): { name: string; input: InputSpec; loss: LossSpec; layers: Record<string, unknown>[] } {
+    return {
+      name: this.name,
+      input: { shape: [...this.input.shape], normalization: this.input.normalization },
+      loss: { ...this.loss },
+      layers: this.layers.map((l) => l.config()),
+    };
+  }
+
+  /** The state regions handed out by `allocState`. */
+  get state(): Region[] {
+    return this.stateRegions;
+  }
+
+  get labels(): Region {
+    return this.labelsR!;
+  }
+}

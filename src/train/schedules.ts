@@ -1,0 +1,46 @@
+/**
+ * Learning-rate schedules: functions of the 0-based epoch (pass) returning the rate for that epoch.
+ */
+export type Schedule = (epoch: number) => number;
+
+/** The same rate every epoch. */
+export function constantLr(lr: number): Schedule {
+  checkRate(lr);
+  return () => lr;
+}
+
+/** Multiplies the rate by `factor` every `every` epochs: lr * factor^floor(epoch / every). */
+export function stepLr(opts: { lr: number; factor: number; every: number }): Schedule {
+  checkRate(opts.lr);
+  if (!(opts.every >= 1)) throw new RangeError(`stepLr: every must be >= 1, got ${opts.every}`);
+  return (epoch) => opts.lr * opts.factor ** Math.floor(epoch / opts.every);
+}
+
+/** Piecewise constant: `[{ until: 2, lr: 5e-4 }, ...]`, each entry applying to epochs < until. */
+export function piecewiseLr(pieces: readonly { until: number; lr: number }[], after: number): Schedule {
+  pieces.forEach((p) => checkRate(p.lr));
+  checkRate(after);
+  return (epoch) => {
+    for (const p of pieces) if (epoch < p.until) return p.lr;
+    return after;
+  };
+}
+
+/**
+ * The paper's global rate for SDLM (Sec. V-C): 0.0005 for passes 1-2, 0.0002
+ * for 3-5, 0.0001 for 6-8, 0.00005 for 9-12, 0.00001 after.
+ */
+export function paperSchedule(): Schedule {
+  return piecewiseLr([
+    { until: 2, lr: 0.0005 },
+    { until: 5, lr: 0.0002 },
+    { until: 8, lr: 0.0001 },
+    { until: 12, lr: 0.00005 },
+  ], 0.00001);
+}
+
+function checkRate(lr: number): void {
+  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
+    throw new RangeError(`learning rate must be a finite number >= 0, got ${String(lr)}`);
+  }
+}
