@@ -231,3 +231,22 @@ describe('fuzzing decoders (fast-check)', () => {
     );
   });
 });
+
+describe('image files (Node)', () => {
+  test('imageFileToMnist reads a PNG from disk and applies the recipe; a missing file is clear', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { imageFileToMnist } = await import('../../src/data/decode.node.js');
+    const dir = await mkdtemp(join(tmpdir(), 'lenet5-img-'));
+    const pic = drawRing(200, 300, { x0: 20, y0: 40, x1: 120, y1: 240 });
+    const path = join(dir, 'digit.png');
+    await writeFile(path, encodePng({ width: 200, height: 300, data: pic.data, channels: 1, depth: 8 }));
+    const out = await imageFileToMnist(path);
+    expect(Array.from(out.data)).toEqual(Array.from(preprocessImage(pic).data));
+    await expect(imageFileToMnist(join(dir, 'missing.png'))).rejects.toThrow(/missing\.png: cannot read the image \(ENOENT\)/);
+    await writeFile(join(dir, 'blank.png'), encodePng({ width: 10, height: 10, data: new Uint8Array(100).fill(255), channels: 1, depth: 8 }));
+    await expect(imageFileToMnist(join(dir, 'blank.png'))).rejects.toThrow(/blank\.png: no ink found/);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
