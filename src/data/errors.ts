@@ -64,14 +64,17 @@ export class DownloadError extends Lenet5Error {
     readonly url?: string,
     /** HTTP status, when the server answered. */
     readonly status?: number,
-    options?: { cause?: unknown; code?: Lenet5ErrorCode },
+    options?: { cause?: unknown; code?: Lenet5ErrorCode; unreachable?: boolean },
   ) {
     super(options?.code ?? 'E_DOWNLOAD', message, options);
+    this.unreachable = options?.unreachable ?? false;
   }
+  /** True when no connection could be made at all (DNS failure, refused, no route): likely offline. */
+  readonly unreachable: boolean;
 }
 
 /** A connection or a response that stalled for longer than the timeout. */
-export class TimeoutError extends DownloadError {
+export class DownloadTimeoutError extends DownloadError {
   constructor(message: string, url?: string, options?: { cause?: unknown }) {
     super(message, url, undefined, { ...options, code: 'E_TIMEOUT' });
   }

@@ -27,7 +27,10 @@ import {
 import type { DatasetSpec, FileKey, LoadOptions, Split, TrainTest } from './mnist.js';
 
 export interface NodeLoadOptions extends LoadOptions {
-  /** A folder holding the files (raw or gzipped, any of the usual names); nothing is downloaded. */
+  /**
+   * A folder holding the files (raw or gzipped, any of the usual names); nothing is downloaded. They are
+   * parsed strictly but not checked against the published checksums (they may be a custom build).
+   */
   dir?: string;
   /** Cache root (default: $LENET5_CACHE_DIR, else $XDG_CACHE_HOME/lenet5, else ~/.cache/lenet5). */
   cacheDir?: string;

@@ -4,7 +4,7 @@
  * adds local folders, an on-disk cache and zlib (`mnist.node.ts`); both share the pieces defined here.
  */
 import { Dataset } from './dataset.js';
-import { ChecksumError, DataFormatError, DownloadError, InvalidArgumentError, Lenet5Error, TimeoutError } from './errors.js';
+import { ChecksumError, DataFormatError, DownloadError, InvalidArgumentError, Lenet5Error, DownloadTimeoutError } from './errors.js';
 import { concat, gunzipWeb, isGzip } from './gzip.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 import { md5Hex } from './md5.js';
@@ -214,7 +214,7 @@ export interface FetchResult {
 
 /**
  * GETs `url` and feeds the body to `sink` chunk by chunk. A connection, a header wait or a body that
- * delivers nothing for `timeoutMs` fails with TimeoutError; HTTP errors, network errors and bodies shorter
+ * delivers nothing for `timeoutMs` fails with DownloadTimeoutError; HTTP errors, network errors and bodies shorter
  * than their Content-Length fail with DownloadError. Nothing is retried here: callers pick the next mirror.
  */
 export async function fetchToSink(
@@ -240,14 +240,17 @@ export async function fetchToSink(
   const fail = (err: unknown, stage: string): never => {
     if (err instanceof Lenet5Error) throw err;
     if (timedOut) {
-      throw new TimeoutError(`${url}: no data for ${timeoutMs} ms ${stage}; the server stalled (raise timeoutMs, or try another mirror)`, url, {
+      throw new DownloadTimeoutError(`${url}: no data for ${timeoutMs} ms ${stage}; the server stalled (raise timeoutMs, or try another mirror)`, url, {
         cause: err,
       });
     }
     if (options.signal?.aborted) throw options.signal.reason ?? err;
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
-    throw new DownloadError(`${url}: network error ${stage} (${detail})`, url, undefined, { cause: err });
+    throw new DownloadError(`${url}: network error ${stage} (${detail})`, url, undefined, {
+      cause: err,
+      unreachable: stage === 'while connecting',
+    });
   };
   arm();
   try {
@@ -304,7 +307,8 @@ export async function tryMirrors<T>(
 ): Promise<T> {
   const reasons: string[] = [];
   let last: unknown;
-  let allNetwork = true;
+  let allUnreachable = true;
+  let allTimeouts = true;
   for (const base of mirrors) {
     const url = new URL(file, base).href;
     try {
@@ -313,16 +317,16 @@ export async function tryMirrors<T>(
       if (!(err instanceof Lenet5Error)) throw err; // aborts and bugs are not a mirror's fault
       last = err;
       reasons.push(`  - ${err.message}`);
-      if (!(err instanceof DownloadError) || err.status !== undefined || err instanceof ChecksumError) allNetwork = false;
+      if (!(err instanceof DownloadError && err.unreachable)) allUnreachable = false;
+      if (!(err instanceof DownloadTimeoutError)) allTimeouts = false;
     }
   }
-  const offline = allNetwork ? ' No mirror could be reached: this machine looks offline.' : '';
-  throw new DownloadError(
-    `${what}: could not get ${file} from any mirror:\n${reasons.join('\n')}\n${offline ? offline.trim() + ' ' : ''}${hint}`,
-    undefined,
-    undefined,
-    { cause: last, code: allNetwork && last instanceof TimeoutError && mirrors.length === 1 ? 'E_TIMEOUT' : 'E_DOWNLOAD' },
-  );
+  const offline = allUnreachable ? 'No mirror could be reached: this machine looks offline. ' : '';
+  throw new DownloadError(`${what}: could not get ${file} from any mirror:\n${reasons.join('\n')}\n${offline}${hint}`, undefined, undefined, {
+    cause: last,
+    code: allTimeouts ? 'E_TIMEOUT' : 'E_DOWNLOAD',
+    unreachable: allUnreachable,
+  });
 }
 
 function gzName(spec: FileSpec): string {
@@ -354,7 +358,8 @@ export async function loadFromWeb(spec: DatasetSpec, options: LoadOptions = {}):
         if (options.verify !== false) verifyChecksum(file, served, bytes, md5Hex, url);
         return bytes;
       },
-      'Check the network, or pass { baseUrl } pointing at a server that has the four files.',
+      'Check the network (in a browser, a mirror that sends no CORS headers fails the same way), or pass ' +
+        '{ baseUrl } pointing at a server that has the four files, e.g. your own site.',
     );
   }
   return assemble(spec, raw, (k) => new URL(gzName(spec.files[k]), mirrors[0]).href, options.split);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, TimeoutError } from '../../src/data/errors.js';
+import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, DownloadTimeoutError } from '../../src/data/errors.js';
 import { writeIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, MNIST } from '../../src/data/mnist.js';
 import type { Progress } from '../../src/data/mnist.js';
@@ -242,9 +242,20 @@ describe.skipIf(!HAVE_FASHION)(`downloads from a local HTTP server${NEEDS_DATA}`
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(err).toBeInstanceOf(DownloadError);
     expect((err as DownloadError).code).toBe('E_TIMEOUT');
-    expect((err as DownloadError).cause).toBeInstanceOf(TimeoutError);
+    expect((err as DownloadError).cause).toBeInstanceOf(DownloadTimeoutError);
     expect(err.message).toMatch(/no data for 300 ms after 1000 bytes/);
+    expect(err.message).not.toContain('offline');
     expect(existsSync(join(cacheDir, 'fashion-mnist', T10K[0]!))).toBe(false);
+  });
+
+  test('an AbortSignal cancels a download at once, with its own reason', async () => {
+    const cacheDir = await cache();
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error('user cancelled')), 100);
+    const t0 = Date.now();
+    const err = await failure(loadFashionMnist({ baseUrl: `${base}/stall/`, cacheDir, split: 'test', signal: ctl.signal }));
+    expect(err.message).toBe('user cancelled');
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   test('offline (nothing listening) says so and how to use a local folder', async () => {
