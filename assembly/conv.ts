@@ -1,12 +1,289 @@
-// STUB: to be replaced by the real kernels.
-export function convForward(out: usize, inp: usize, weight: usize, bias: usize, mask: usize, col: usize, N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
-  unreachable();
+// Convolution, stride 1, zero padding `pad` on every side: out (N, OC, OH, OW) from inp (N, C, H, W) and
+// weight (OC, C, KH, KW), OH = H + 2*pad - KH + 1 (paper §II.B: C1, C3, C5). `mask` (OC, C) is the
+// connection table of C3 (Table I) as DATA: masked-out weights are replaced by zeros when packed, and
+// masked-out gradient rows are simply not stored; no loop knows which maps are connected.
+//
+// Method: im2col + the register-blocked SGEMM of gemm.ts, one sample at a time so the column matrix
+// stays in cache. With K = C*KH*KW and P = OH*OW:
+//   forward          out_n (OC, P)  = W (OC, K) x col_n (K, P) + bias
+//   backward input   dcol (K, P)    = W^T (K, OC) x dout_n (OC, P), then col2im (scatter-add) into dinp_n
+//   backward weights dW (OC, K)    += dout_n (OC, P) x col_n^T (P, K)  (dot products along P; with a mask,
+//                                     one GEMM per input map c, whose rows oc are stored only where connected)
+// When P == 1 (LeNet C5: a 5x5 kernel over 5x5 maps) the layer is a dense layer over the whole batch and
+// runs as one GEMM with the batch as the long dimension (the weight gradient then reads a transposed
+// column matrix, colT (N, C*KKp)).
+//
+// Scratch `col` (convScratchLength floats, src/backend/kernels.ts), in order:
+//   pack  4*max(Kp, KC) floats: a 4-row panel of masked weights
+//   cols  the column matrix: (K, Pp), or when P == 1 (N, K) / (N, Kp) / (N, C*KKp) for the whole batch
+// where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
+import { sgemmNN, sgemmNT } from './gemm';
+
+/** Chunk of the reduction over output maps packed at once in the masked backward-input pass. */
+const KC = 128;
+
+@inline function up4(x: i32): i32 {
+  return (x + 3) & ~3;
 }
 
-export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask: usize, col: usize, N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
-  unreachable();
+/** Byte offset of the column matrix inside the scratch (after the packed panel). */
+@inline function colsOffset(K: i32): usize {
+  return <usize>(4 * max(up4(K), KC)) << 2;
 }
 
-export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, inp: usize, mask: usize, col: usize, N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
-  unreachable();
+@inline function zero(p: usize, n: i32): void {
+  let i = 0;
+  const z = f32x4.splat(0);
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
+}
+
+@inline function copy(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+@inline function addTo(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/** col (K, OH*OW), row stride ldcol floats: col[(c, kh, kw), (oh, ow)] = x[c, oh+kh-pad, ow+kw-pad] or 0. */
+function im2col(col: usize, ldcol: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32,
+  OH: i32, OW: i32): void {
+  let row = col;
+  const rowB = <usize>ldcol << 2;
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        // Output columns ow whose input column ow + kw - pad falls inside the image.
+        const lo = min(OW, max(0, pad - kw)), hi = max(lo, min(OW, W + pad - kw));
+        for (let oh = 0; oh < OH; oh++) {
+          const dst = row + (<usize>(oh * OW) << 2);
+          const ih = oh + kh - pad;
+          if (ih < 0 || ih >= H) {
+            zero(dst, OW);
+            continue;
+          }
+          zero(dst, lo);
+          copy(dst + (<usize>lo << 2), x + (<usize>((c * H + ih) * W + lo + kw - pad) << 2), hi - lo);
+          zero(dst + (<usize>hi << 2), OW - hi);
+        }
+        row += rowB;
+      }
+    }
+  }
+}
+
+/** x (C, H, W) = sum of col (K, OH*OW) scattered back to the inputs each column entry was read from. */
+function col2im(x: usize, col: usize, ldcol: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32,
+  OH: i32, OW: i32): void {
+  zero(x, C * H * W);
+  let row = col;
+  const rowB = <usize>ldcol << 2;
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const lo = min(OW, max(0, pad - kw)), hi = max(lo, min(OW, W + pad - kw));
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh + kh - pad;
+          if (ih < 0 || ih >= H) continue;
+          addTo(x + (<usize>((c * H + ih) * W + lo + kw - pad) << 2), row + (<usize>(oh * OW + lo) << 2), hi - lo);
+        }
+        row += rowB;
+      }
+    }
+  }
+}
+
+/** colT (OH*OW, C*KKp), row stride ldt floats: colT[(oh, ow), c*KKp + kh*KW + kw] = x[c, ...] or 0. */
+function im2colT(colT: usize, ldt: i32, KKp: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32,
+  OH: i32, OW: i32): void {
+  let dst = colT;
+  const rowB = <usize>ldt << 2;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < C; c++) {
+        let d = dst + (<usize>(c * KKp) << 2);
+        const plane = x + (<usize>(c * H * W) << 2);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh + kh - pad;
+          if (ih < 0 || ih >= H) {
+            zero(d, KW);
+          } else {
+            const src = plane + (<usize>(ih * W) << 2);
+            for (let kw = 0; kw < KW; kw++) {
+              const iw = ow + kw - pad;
+              store<f32>(d + (<usize>kw << 2), iw >= 0 && iw < W ? load<f32>(src + (<usize>iw << 2)) : 0);
+            }
+          }
+          d += <usize>KW << 2;
+        }
+      }
+      dst += rowB;
+    }
+  }
+}
+
+/** pack[k*4 + r] = weight[oc0 + r, k] with masked (oc, c) blocks zeroed, for r < mr. */
+function packRows(pack: usize, weight: usize, mask: usize, oc0: i32, mr: i32, C: i32, KK: i32): void {
+  const K = C * KK;
+  for (let r = 0; r < mr; r++) {
+    const oc = oc0 + r;
+    const w = weight + (<usize>(oc * K) << 2);
+    for (let c = 0; c < C; c++) {
+      const on = load<f32>(mask + (<usize>(oc * C + c) << 2)) != 0;
+      for (let kk = 0; kk < KK; kk++) {
+        const k = c * KK + kk;
+        store<f32>(pack + (<usize>(k * 4 + r) << 2), on ? load<f32>(w + (<usize>k << 2)) : 0);
+      }
+    }
+  }
+}
+
+/** pack[o*4 + r] = weight[oc0 + o, k0 + r] (W^T panel) with masked entries zeroed, for r < mr, o < kc. */
+function packColumns(pack: usize, weight: usize, mask: usize, k0: i32, mr: i32, oc0: i32, kc: i32, C: i32,
+  KK: i32): void {
+  const K = C * KK;
+  for (let r = 0; r < mr; r++) {
+    const k = k0 + r;
+    const c = k / KK;
+    for (let o = 0; o < kc; o++) {
+      const oc = oc0 + o;
+      const on = load<f32>(mask + (<usize>(oc * C + c) << 2)) != 0;
+      store<f32>(pack + (<usize>(o * 4 + r) << 2), on ? load<f32>(weight + (<usize>(oc * K + k) << 2)) : 0);
+    }
+  }
+}
+
+/** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0. */
+export function convForward(out: usize, inp: usize, weight: usize, bias: usize, mask: usize, col: usize,
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) return;
+  const P = OH * OW, Pp = up4(P), K = C * KH * KW;
+  const pack = col, cols = col + colsOffset(K);
+  const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
+  if (P == 1 && mask == 0) {
+    // One output per map: the column of sample n is its row of an (N, K) matrix; out (N, OC) = that x W^T.
+    for (let n = 0; n < N; n++) {
+      im2col(cols + <usize>(n * K) * 4, 1, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    }
+    sgemmNT(out, OC, cols, K, weight, K, bias, 0, 0, N, OC, K, false);
+    return;
+  }
+  for (let n = 0; n < N; n++) {
+    const outN = out + <usize>n * outB;
+    im2col(cols, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    if (mask == 0) {
+      sgemmNN(outN, P, weight, K, 1, cols, Pp, bias, 0, 0, OC, P, K, false, true);
+      continue;
+    }
+    for (let oc0 = 0; oc0 < OC; oc0 += 4) {
+      const mr = min(4, OC - oc0);
+      packRows(pack, weight, mask, oc0, mr, C, KH * KW);
+      sgemmNN(outN + (<usize>(oc0 * P) << 2), P, pack, 1, 4, cols, Pp, bias + (<usize>oc0 << 2), 0, 0,
+        mr, P, K, false, true);
+    }
+  }
+}
+
+/** dinp (N, C, H, W) = gradient of the forward w.r.t. inp, OVERWRITTEN; dout (N, OC, OH, OW). */
+export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask: usize, col: usize,
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) {
+    zero(dinp, N * C * H * W);
+    return;
+  }
+  const P = OH * OW, Pp = up4(P), K = C * KH * KW, Kp = up4(K), KK = KH * KW;
+  const pack = col, cols = col + colsOffset(K);
+  const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
+  if (P == 1 && mask == 0) {
+    // dcolT (N, K) = dout (N, OC) x W (OC, K); row n is sample n's column.
+    sgemmNN(cols, Kp, dout, OC, 1, weight, K, 0, 0, 0, N, K, OC, false, false);
+    for (let n = 0; n < N; n++) {
+      col2im(dinp + <usize>n * inB, cols + (<usize>(n * Kp) << 2), 1, C, H, W, KH, KW, pad, OH, OW);
+    }
+    return;
+  }
+  for (let n = 0; n < N; n++) {
+    const doutN = dout + <usize>n * outB;
+    if (mask == 0) {
+      // A = W^T read in place: rows k are adjacent floats (am = 1), the reduction over oc strides K.
+      sgemmNN(cols, Pp, weight, 1, K, doutN, P, 0, 0, 0, K, P, OC, false, false);
+    } else {
+      for (let k0 = 0; k0 < K; k0 += 4) {
+        const mr = min(4, K - k0);
+        for (let oc0 = 0; oc0 < OC; oc0 += KC) {
+          const kc = min(KC, OC - oc0);
+          packColumns(pack, weight, mask, k0, mr, oc0, kc, C, KK);
+          sgemmNN(cols + (<usize>(k0 * Pp) << 2), Pp, pack, 1, 4, doutN + (<usize>(oc0 * P) << 2), P, 0, 0, 0,
+            mr, P, kc, oc0 > 0, false);
+        }
+      }
+    }
+    col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
+  }
+}
+
+/** dweight (OC, C, KH, KW) += gradient (masked entries untouched); dbias (OC) += dout summed per map. */
+export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, inp: usize, mask: usize, col: usize,
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) return;
+  const P = OH * OW, K = C * KH * KW, KK = KH * KW, KKp = up4(KK), ldt = C * KKp;
+  const cols = col + colsOffset(K);
+  const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
+
+  // dbias[oc] += sum over n, p of dout[n, oc, p]
+  for (let oc = 0; oc < OC; oc++) {
+    let v = f32x4.splat(0);
+    let s: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dout + <usize>n * outB + (<usize>(oc * P) << 2);
+      let p = 0;
+      for (; p + 4 <= P; p += 4) v = f32x4.add(v, v128.load(row + (<usize>p << 2)));
+      for (; p < P; p++) s += load<f32>(row + (<usize>p << 2));
+    }
+    const q = dbias + (<usize>oc << 2);
+    store<f32>(q, load<f32>(q) + s + f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
+      f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  }
+
+  // Per input map c the mask is one flag per output row: rows with flag 0 are left untouched.
+  const rowMask = mask;
+  if (P == 1) {
+    // The batch is the reduction: colT (N, C*KKp), A[oc, n] = dout[n, oc].
+    for (let n = 0; n < N; n++) {
+      im2colT(cols + (<usize>(n * ldt) << 2), ldt, KKp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    }
+    for (let c = 0; c < C; c++) {
+      sgemmNN(dweight + (<usize>(c * KK) << 2), K, dout, 1, OC, cols + (<usize>(c * KKp) << 2), ldt, 0,
+        rowMask != 0 ? rowMask + (<usize>c << 2) : 0, C, OC, KK, N, true, true);
+    }
+    return;
+  }
+  // dW[oc, k] += dot(dout_n[oc, :], col_n[k, :]): both contiguous along the output positions.
+  const Pp = up4(P);
+  for (let n = 0; n < N; n++) {
+    const doutN = dout + <usize>n * outB;
+    im2col(cols, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    if (mask == 0) {
+      sgemmNT(dweight, K, doutN, P, cols, Pp, 0, 0, 0, OC, K, P, true);
+      continue;
+    }
+    for (let c = 0; c < C; c++) {
+      sgemmNT(dweight + (<usize>(c * KK) << 2), K, doutN, P, cols + (<usize>(c * KK * Pp) << 2), Pp, 0,
+        mask + (<usize>c << 2), C, OC, KK, P, true);
+    }
+  }
 }
