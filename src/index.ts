@@ -8,3 +8,4 @@ export { KERNEL_NAMES, convScratchLength } from './backend/kernels.js';
 export type { Kernels, KernelName } from './backend/kernels.js';
 export { Arena, Region } from './memory.js';
 export { VERSION } from './version.js';
+export * from './data/index.js';
