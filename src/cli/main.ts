@@ -1,18 +1,121 @@
 #!/usr/bin/env node
-/** The `lenet5` command. Only --version and --help so far; train/eval/predict come with the CLI issue. */
+/**
+ * The `lenet5` command. Exit codes: 0 success, 2 usage error, 1 data or model error; failures print one
+ * line on stderr (the stack trace only with --debug). With --json, stdout's last line is one JSON object.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { init } from '../backend/load.js';
 import { VERSION } from '../version.js';
+import { bench } from './commands/bench.js';
+import { evaluate } from './commands/eval.js';
+import { predict } from './commands/predict.js';
+import { summary } from './commands/summary.js';
+import { train } from './commands/train.js';
+import { describeError, EXIT_USAGE, exitCodeOf, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
+import { createOutput, type Output } from './output.js';
 
-const USAGE = `Usage: lenet5 [--version] [--help]
-
-LeNet-5 in Node and browsers (WebAssembly SIMD kernels).
-Commands (train, eval, predict, summary, bench) are not available in this version yet.`;
-
-const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-V')) {
-  console.log(VERSION);
-} else if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
-  console.log(USAGE);
-} else {
-  console.error(`lenet5: unknown command or option: ${args.join(' ')} (see lenet5 --help)`);
-  process.exitCode = 2;
+interface Common {
+  json?: boolean;
+  debug?: boolean;
+  backend?: 'wasm' | 'js';
 }
+
+const modelOption = () => new Option('--model <name>', 'preset').choices(['modern', 'classic']);
+const backendOption = () => new Option('--backend <name>', 'kernels to run on').choices(['wasm', 'js']).default('wasm');
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON object as the last line of stdout (nothing decorative on stdout)')
+    .option('--debug', 'print stack traces on errors');
+}
+
+/** Runs a command body with the shared output, backend set-up and error handling. */
+function action<A extends unknown[]>(body: (out: Output, ...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const opts = cmd.opts<Common>();
+    const out = createOutput(opts.json === true);
+    try {
+      await init({ backend: opts.backend ?? 'wasm', warn: (m) => out.notice(m) });
+      await body(out, ...args);
+    } catch (err) {
+      process.stderr.write(`${describeError(err, opts.debug === true)}\n`);
+      process.exitCode = exitCodeOf(err);
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lenet5')
+    .description('LeNet-5 in Node and browsers: train, evaluate and run the 1998 network (WebAssembly SIMD kernels)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  common(program.command('train'))
+    .description('train a LeNet-5 preset, evaluate it on the test set and save it')
+    .addOption(modelOption().default('modern'))
+    .option('--data <source>', 'mnist, fashion-mnist, digits (bundled) or a folder of MNIST-named IDX files ' +
+      '(default: MNIST when cached or downloadable, else digits)')
+    .option('--epochs <n>', 'passes over the training set (default: modern 10, classic 20)', positiveInt('--epochs'))
+    .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 32)
+    .addOption(new Option('--optimizer <name>', 'default: modern adam, classic sdlm').choices(['adam', 'sgd', 'sdlm']))
+    .option('--lr <x>', 'learning rate (default: the optimizer\'s own; sdlm: the paper\'s schedule)', positiveNumber('--lr'))
+    .option('--seed <n>', 'seed of initialisation, shuffling, dropout and distortions', nonNegativeInt('--seed'), 1)
+    .option('--distort', 'random affine distortions of the training images (the paper\'s)')
+    .addOption(backendOption())
+    .option('--out <file>', 'where to save the model (default: lenet5-<model>.lenet5)')
+    .action(action((out, o: Parameters<typeof train>[0]) => train(o, out)));
+
+  common(program.command('eval'))
+    .description('evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix')
+    .requiredOption('--model-file <file>', 'a model saved by `lenet5 train`')
+    .option('--data <source>', 'mnist, fashion-mnist, digits or a folder (the t10k-* files are enough)')
+    .addOption(backendOption())
+    .action(action((out, o: Parameters<typeof evaluate>[0]) => evaluate(o, out)));
+
+  common(program.command('predict'))
+    .description('classify PNG/JPEG images of digits (the MNIST recipe is applied first)')
+    .argument('<image...>', 'image files')
+    .option('--model-file <file>', 'a saved model (default: the pretrained model shipped in the package)')
+    .addOption(new Option('--pretrained <name>', 'which shipped model to use without --model-file')
+      .choices(['modern', 'classic']).default('modern'))
+    .option('--show', 'print each 28x28 input as text art')
+    .addOption(backendOption())
+    .action(action((out, files: string[], o: Parameters<typeof predict>[1]) => predict(files, o, out)));
+
+  common(program.command('summary'))
+    .description('the layer table of a preset: output shapes, parameters, connections')
+    .addOption(modelOption().default('modern'))
+    .action(action((out, o: { model: 'modern' | 'classic' }) => summary(o, out)));
+
+  common(program.command('bench'))
+    .description('kernel and end-to-end benchmark, wasm vs pure JS, one thread')
+    .option('--no-kernels', 'skip the kernel benchmark')
+    .option('--no-end-to-end', 'skip the end-to-end benchmark')
+    .action(action((out, o: { kernels: boolean; endToEnd: boolean }) => bench(o, out)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other parse failure is a usage error.
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      return ok ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`lenet5: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -36,6 +36,3 @@ export function fillRandom(a: Float32Array, seed: number): void {
   }
 }
 
-export function fmt(x: number, digits = 2): string {
-  return x.toFixed(digits).padStart(8);
-}

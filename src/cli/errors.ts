@@ -1,0 +1,55 @@
+/** How the CLI reports failure: exit 2 for usage errors, 1 for data/model errors; one line on stderr. */
+
+/** A mistake in how the command was called (bad flag value, missing argument): exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The exit code an error maps to. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** One line for stderr: the message without the stack (the stack only with --debug). */
+export function describeError(err: unknown, debug: boolean): string {
+  if (debug && err instanceof Error && err.stack) return err.stack;
+  const msg = err instanceof Error ? err.message : String(err);
+  return `lenet5: ${msg.split('\n')[0]}`;
+}
+
+/** Parses a positive integer option value, or throws a UsageError naming the flag. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** Parses a non-negative integer (seeds). */
+export function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+      throw new UsageError(`${flag} must be a non-negative integer, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** Parses a positive finite number (learning rates). */
+export function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new UsageError(`${flag} must be a positive number, got '${value}'`);
+    }
+    return n;
+  };
+}
