@@ -49,8 +49,12 @@ export function buildProgram(): Command {
   const program = new Command('lenet5')
     .description('LeNet-5 in Node and browsers: train, evaluate and run the 1998 network (WebAssembly SIMD kernels)')
     .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Commander's own parse errors follow the one-line rule too (subcommands inherit this).
+    .configureOutput({
+      writeErr: (str) => process.stderr.write(str),
+      outputError: (str, write) => write(`lenet5: ${str.trim().replace(/^error: /, '')} (see lenet5 --help)\n`),
+    });
 
   common(program.command('train'))
     .description('train a LeNet-5 preset, evaluate it on the test set and save it')
@@ -93,14 +97,14 @@ export function buildProgram(): Command {
     .description('kernel and end-to-end benchmark, wasm vs pure JS, one thread')
     .option('--no-kernels', 'skip the kernel benchmark')
     .option('--no-end-to-end', 'skip the end-to-end benchmark')
-    .action(action((out, o: { kernels: boolean; endToEnd: boolean }) => bench(o, out)));
+    .option('--only <kernel>', 'time only this kernel (e.g. convForward)')
+    .action(action((out, o: Parameters<typeof bench>[0]) => bench(o, out)));
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -2,14 +2,16 @@
 import { init } from '../../backend/load.js';
 import { formatKernelRow, KERNEL_HEADER, runKernelBench } from '../../bench/kernels.js';
 import { benchEndToEnd, END_TO_END_HEADER, formatEndToEndRow, type EndToEndRow } from '../../bench/end-to-end.js';
+import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 
-export async function bench(o: { kernels: boolean; endToEnd: boolean }, out: Output): Promise<void> {
+export async function bench(o: { kernels: boolean; endToEnd: boolean; only?: string }, out: Output): Promise<void> {
   await init({ backend: 'wasm' });
   const result: { kernels?: unknown[]; endToEnd?: EndToEndRow[]; ratios?: Record<string, number> } = {};
   if (o.kernels) {
     out.info(KERNEL_HEADER);
-    result.kernels = runKernelBench({ onRow: (r) => out.info(formatKernelRow(r)) });
+    result.kernels = runKernelBench({ ...(o.only === undefined ? {} : { only: o.only }), onRow: (r) => out.info(formatKernelRow(r)) });
+    if (result.kernels.length === 0) throw new UsageError(`--only: no kernel named '${o.only}'`);
   }
   if (o.endToEnd) {
     out.info(`\n${END_TO_END_HEADER}`);
