@@ -2,3 +2,4 @@
 export * from './index.js';
 export { loadMnist, loadFashionMnist, loadDigits, loadNode, defaultCacheDir, readImageFile, imageFileToMnist, gunzipNode } from './data/index.node.js';
 export type { NodeLoadOptions, LoadDigitsNodeOptions } from './data/index.node.js';
+export { saveModel, loadModel } from './io/node.js';
