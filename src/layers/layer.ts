@@ -26,6 +26,8 @@ export type InitScheme =
   | 'glorot'
   /** uniform in +-sqrt(6/fanIn) (suits ReLU) */
   | 'he'
+  /** uniform in +-1/sqrt(fanIn) (PyTorch's default for weights and biases of Linear and Conv2d) */
+  | 'torch'
   | 'zeros'
   | 'ones';
 
@@ -158,6 +160,9 @@ export function fillInit(a: Arr, at: number, n: number, scheme: InitScheme, fanI
       break;
     case 'he':
       r = Math.sqrt(6 / fanIn);
+      break;
+    case 'torch':
+      r = 1 / Math.sqrt(fanIn);
       break;
   }
   for (let i = 0; i < n; i++) a[at + i] = uniform(-r, r);

@@ -123,6 +123,11 @@ export class LeNet5 {
     return this.preset === 'classic' ? sdlm() : adam({ lr: 1e-3 });
   }
 
+  /** Default batch size of `fit`: 1 for classic (the paper updates after every sample), else 32. */
+  get defaultBatchSize(): number {
+    return this.preset === 'classic' ? 1 : 32;
+  }
+
   /** Trains in place; resolves with the history (also when aborted, with `aborted: true`). */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     let spec = opts.optimizer ?? this.optimizer?.spec ?? this.defaultOptimizer;
@@ -138,6 +143,7 @@ export class LeNet5 {
     this.optimizer = optimizer;
     const history = await fit(this.model, train, {
       ...opts,
+      batchSize: opts.batchSize ?? this.defaultBatchSize,
       optimizer,
       seed: opts.seed ?? this.seed,
       initialEpoch: opts.initialEpoch ?? this.epochsTrained,

@@ -15,7 +15,7 @@ import { ReLU, Softmax, Tanh } from '../layers/activation.js';
 import { Conv2D } from '../layers/conv.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
-import type { Layer } from '../layers/layer.js';
+import type { InitScheme, Layer } from '../layers/layer.js';
 import { AvgPool2D, Subsampling } from '../layers/pool.js';
 import { RBF } from '../layers/rbf.js';
 import { Flatten } from '../layers/reshape.js';
@@ -73,23 +73,28 @@ export function classicModel(opts: ClassicOptions = {}): Sequential {
 export interface ModernOptions {
   /** Dropout rate before the last layer (default 0.8, as in the article's Keras model). */
   dropout?: number;
+  /** Weight initialisation (default 'glorot', Keras' glorot_uniform). */
+  init?: InitScheme;
+  /** Bias initialisation (default 'zeros', as Keras). */
+  biasInit?: InitScheme;
 }
 
 export function modernLayers(opts: ModernOptions = {}): Layer[] {
+  const init = { init: opts.init ?? 'glorot', biasInit: opts.biasInit ?? 'zeros' } as const;
   return [
-    new Conv2D({ filters: 6, kernelSize: 5, padding: 'same', name: 'conv1' }),
+    new Conv2D({ filters: 6, kernelSize: 5, padding: 'same', name: 'conv1', ...init }),
     new ReLU({ name: 'relu1' }),
     new AvgPool2D({ name: 'pool1' }),
-    new Conv2D({ filters: 16, kernelSize: 5, name: 'conv2' }),
+    new Conv2D({ filters: 16, kernelSize: 5, name: 'conv2', ...init }),
     new ReLU({ name: 'relu2' }),
     new AvgPool2D({ name: 'pool2' }),
-    new Conv2D({ filters: 120, kernelSize: 5, name: 'conv3' }),
+    new Conv2D({ filters: 120, kernelSize: 5, name: 'conv3', ...init }),
     new ReLU({ name: 'relu3' }),
     new Flatten({ name: 'flatten' }),
-    new Dense({ units: 84, name: 'dense1' }),
+    new Dense({ units: 84, name: 'dense1', ...init }),
     new ReLU({ name: 'relu4' }),
     new Dropout({ rate: opts.dropout ?? 0.8, name: 'dropout' }),
-    new Dense({ units: 10, name: 'dense2' }),
+    new Dense({ units: 10, name: 'dense2', ...init }),
     new Softmax({ name: 'softmax' }),
   ];
 }

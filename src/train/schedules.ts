@@ -27,16 +27,17 @@ export function piecewiseLr(pieces: readonly { until: number; lr: number }[], af
 }
 
 /**
- * The paper's global rate for SDLM (Sec. V-C): 0.0005 for passes 1-2, 0.0002
- * for 3-5, 0.0001 for 6-8, 0.00005 for 9-12, 0.00001 after.
+ * The paper's global rate for SDLM (Sec. V-A): 0.0005 for passes 1-2, 0.0002 for 3-5, 0.0001 for 6-8,
+ * 0.00005 for 9-12, 0.00001 after; every value multiplied by `scale`.
  */
-export function paperSchedule(): Schedule {
+export function paperSchedule(scale = 1): Schedule {
+  if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`paperSchedule: scale must be > 0, got ${scale}`);
   return piecewiseLr([
-    { until: 2, lr: 0.0005 },
-    { until: 5, lr: 0.0002 },
-    { until: 8, lr: 0.0001 },
-    { until: 12, lr: 0.00005 },
-  ], 0.00001);
+    { until: 2, lr: 0.0005 * scale },
+    { until: 5, lr: 0.0002 * scale },
+    { until: 8, lr: 0.0001 * scale },
+    { until: 12, lr: 0.00005 * scale },
+  ], 0.00001 * scale);
 }
 
 function checkRate(lr: number): void {
