@@ -4,8 +4,9 @@
  *   2. classic with SDLM and the paper's schedule, full Fashion-MNIST, 20 passes: test accuracy per pass
  *   3. training throughput (samples/s, one thread, batch 32) of both presets on both backends
  *
- * Run: npx esbuild scripts/train-figures.ts --bundle --platform=node --format=esm --outfile=build/train-figures.mjs
- *      && node build/train-figures.mjs [modern|classic|throughput ...] [--epochs N] [--json]
+ * Run: node scripts/run-ts.mjs scripts/train-figures.ts [modern|classic|throughput ...] [--epochs N]
+ *        [--passes N] [--classic-batch N] [--eta-scale X] [--json]
+ * (--eta-scale multiplies the paper's eta values; default: the library's SDLM default, see SDLM_ETA_SCALE.)
  * Data: $LENET5_DATA_DIR/fashion-mnist (default ../shared/data), else the loader's download + cache.
  */
 import { existsSync } from 'node:fs';
@@ -14,14 +15,15 @@ import { init } from '../src/backend/load.js';
 import { loadFashionMnist } from '../src/data/mnist.node.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { LeNet5 } from '../src/models/lenet5.js';
-import { adam, sdlm } from '../src/train/optimizers.js';
+import { adam, sdlm, SDLM_ETA_SCALE } from '../src/train/optimizers.js';
+import { paperSchedule } from '../src/train/schedules.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const wanted = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+const wanted = args.filter((a) => a === 'modern' || a === 'classic' || a === 'throughput');
 const parts = wanted.length > 0 ? wanted : ['modern', 'classic', 'throughput'];
 const json = args.includes('--json');
 const results: Record<string, unknown> = {};
@@ -59,11 +61,13 @@ if (parts.includes('modern')) {
 if (parts.includes('classic')) {
   const epochs = Number(flag('--passes') ?? 20);
   const batch = Number(flag('--classic-batch') ?? 1);
-  log(`\n[2] classic, SDLM (mu 0.02, h_kk on 500 samples per pass, the paper's eta schedule), ${epochs} passes, batch ${batch}, seed 1 (wasm)`);
+  const scale = Number(flag('--eta-scale') ?? SDLM_ETA_SCALE);
+  log(`\n[2] classic, SDLM (mu 0.02, h_kk on 500 samples per pass, the paper's eta schedule x ${scale}), ${epochs} passes, ` +
+    `batch ${batch}, seed 1 (wasm)`);
   const net = LeNet5.classic({ seed: 1 });
   const per: { pass: number; eta: number; trainLoss: number; testAccuracy: number; seconds: number }[] = [];
   await net.fit(train, {
-    epochs, batchSize: batch, optimizer: sdlm(), seed: 1,
+    epochs, batchSize: batch, optimizer: sdlm(), schedule: paperSchedule(scale), seed: 1,
     onEpochEnd: (r) => {
       const e = net.evaluate(test);
       per.push({ pass: r.epoch + 1, eta: r.lr, trainLoss: r.loss, testAccuracy: e.accuracy, seconds: r.seconds });
