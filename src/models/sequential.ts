@@ -11,7 +11,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import type { Arr } from '../backend/kernels.js';
-import { Layer, sizeOf, type BindContext, type Shape, type View } from '../layers/layer.js';
+import { Layer, sizeOf, type BindContext, type RunContext, type Shape, type View } from '../layers/layer.js';
 import { Softmax } from '../layers/activation.js';
 import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
@@ -66,7 +66,6 @@ export class Sequential {
   private b: Backend | null = null;
   private cap = 0;
   private markParams = 0;
-  private markState = 0;
   private stateRequest: StateRequest[] = [];
   private stateRegions: Region[] = [];
   private paramsR: Region | null = null;
@@ -78,6 +77,8 @@ export class Sequential {
   private targetsR: Region | null = null;
   private lut: Float32Array;
   private viewFn: View = (r) => r.f32;
+  /** Reused by every forward call (no allocation per step). */
+  private readonly run: RunContext = { N: 0, training: false, seed: 0 };
 
   constructor(layers: Layer[], opts: SequentialOptions) {
     if (layers.length === 0) throw new RangeError('a Sequential model needs at least one layer');
@@ -197,8 +198,6 @@ export class Sequential {
     const v = (backend as Backend & { view?: View }).view;
     this.viewFn = v !== undefined ? v.bind(backend) : (r) => r.f32;
     const a = backend.arena;
-    const start = a.used;
-    void start;
     const P = this.paramBlockLength;
     this.paramsR = a.alloc(P, 'params');
     this.gradsR = a.alloc(P, 'grads');
@@ -231,8 +230,6 @@ export class Sequential {
     const a = this.backend.arena;
     a.reset(mark);
     this.stateRegions = this.stateRequest.map((s) => a.alloc(s.length, s.name));
-    this.markState = a.used;
-    void this.markState;
     this.cap = capacity;
     const L = this.layers.length;
     const acts: Region[] = [];
@@ -408,7 +405,10 @@ export class Sequential {
   /** Runs every layer (or all but the fused softmax when `forLoss`). */
   forward(N: number, training: boolean, seed = 0, forLoss = false): void {
     if (N > this.cap) throw new RangeError(`batch of ${N} exceeds the model's capacity ${this.cap}`);
-    const run = { N, training, seed };
+    const run = this.run;
+    run.N = N;
+    run.training = training;
+    run.seed = seed;
     const L = this.fusedSoftmax && forLoss ? this.layers.length - 1 : this.layers.length;
     for (let i = 0; i < L; i++) this.layers[i]!.forward(run);
   }

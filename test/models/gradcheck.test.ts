@@ -5,6 +5,12 @@
  * against the exact Gauss-Newton diagonal where the layer-by-layer diagonal is exact (C5, F6).
  */
 import { describe, expect, it } from 'vitest';
+import { ReLU, Sigmoid, Softmax, Tanh } from '../../src/layers/activation.js';
+import { Conv2D } from '../../src/layers/conv.js';
+import { Dense } from '../../src/layers/dense.js';
+import { Dropout } from '../../src/layers/dropout.js';
+import { AvgPool2D, MaxPool2D, Subsampling } from '../../src/layers/pool.js';
+import { Flatten, Padding } from '../../src/layers/reshape.js';
 import { LeNet5 } from '../../src/models/lenet5.js';
 import type { Sequential } from '../../src/models/sequential.js';
 import { gradCheck } from '../util/gradcheck.js';
@@ -89,6 +95,30 @@ describe('whole-network gradients (Float64 twins vs finite differences)', () => 
     // Smaller dropout than 0.8 keeps more paths alive, so more weights get a non-zero gradient to check.
     checkNetwork(LeNet5.modern({ seed: 3, backend: f64Backend(), batchSize: 3, dropout: 0.5 }), 3, 3);
     checkNetwork(LeNet5.modern({ seed: 4, backend: f64Backend(), batchSize: 2 }), 2, 4);
+  });
+});
+
+describe('variants built from the same layers (Float64 twins vs finite differences)', () => {
+  const input = { shape: [1, 28, 28], normalization: 'modern' } as const;
+
+  it('max pooling + tanh + constant padding + narrower maps, softmax cross-entropy', () => {
+    const net = LeNet5.fromLayers([
+      new Padding({ pad: 2, value: 0.25 }),
+      new Conv2D({ filters: 4, kernelSize: 5, biasInit: 'torch' }), new Tanh(), new MaxPool2D(),
+      new Conv2D({ filters: 8, kernelSize: 5, connections: [[0], [1], [2], [3], [0, 1], [1, 2], [2, 3], [0, 1, 2, 3]] }),
+      new Tanh(), new AvgPool2D(), new Flatten(), new Dense({ units: 20 }), new ReLU(), new Dropout({ rate: 0.3 }),
+      new Dense({ units: 10 }), new Softmax(),
+    ], { input, loss: { kind: 'crossentropy' } }, { seed: 6, backend: f64Backend(), batchSize: 2 });
+    expect(net.summary({ json: true }).rows[0]!.outputShape).toEqual([1, 32, 32]);
+    checkNetwork(net, 2, 6);
+  });
+
+  it('sigmoid units and a mean-squared-error loss; subsampling after a ReLU', () => {
+    const net = LeNet5.fromLayers([
+      new Conv2D({ filters: 3, kernelSize: 3, padding: 1 }), new ReLU(), new Subsampling(), new Sigmoid(),
+      new Conv2D({ filters: 5, kernelSize: 5 }), new Sigmoid(), new Flatten(), new Dense({ units: 10, init: 'he' }),
+    ], { input, loss: { kind: 'mse' } }, { seed: 8, backend: f64Backend(), batchSize: 3 });
+    checkNetwork(net, 3, 8);
   });
 });
 
