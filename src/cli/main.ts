@@ -8,6 +8,7 @@ import { init } from '../backend/load.js';
 import { VERSION } from '../version.js';
 import { bench } from './commands/bench.js';
 import { evaluate } from './commands/eval.js';
+import { exportOnnx } from './commands/export.js';
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
@@ -87,6 +88,12 @@ export function buildProgram(): Command {
     .option('--show', 'print each 28x28 input as text art')
     .addOption(backendOption())
     .action(action((out, files: string[], o: Parameters<typeof predict>[1]) => predict(files, o, out)));
+
+  common(program.command('export'))
+    .description('write a saved model as ONNX (opset 13) for onnxruntime and other runtimes')
+    .requiredOption('--model-file <file>', 'a model saved by `lenet5 train` (modern or classic)')
+    .option('--out <file>', 'the ONNX file to write (default: the model file\'s name with .onnx)')
+    .action(action((out, o: Parameters<typeof exportOnnx>[0]) => exportOnnx(o, out)));
 
   common(program.command('summary'))
     .description('the layer table of a preset: output shapes, parameters, connections')
