@@ -234,6 +234,8 @@ interface ForeignOptions {
   pool?: 'AveragePool' | 'MaxPool';
   conv2Kernel?: number;
   dense1Out?: number;
+  /** conv1's zero padding (the model's 'same' is 2). */
+  conv1Pad?: number;
 }
 
 /** A modern LeNet-5 graph as another framework would export it, holding `net`'s weights. */
@@ -245,7 +247,7 @@ function foreignGraph(net: LeNet5, o: ForeignOptions): Uint8Array {
   const conv = (x: string, name: string, oc: number, c: number, k: number, same: boolean) => {
     const attrs: OnnxAttribute[] = [ints('dilations', [1, 1]), int('group', 1), ints('kernel_shape', [k, k]), ints('strides', [1, 1])];
     if (same && keras) attrs.push({ name: 'auto_pad', type: AttributeType.STRING, s: new TextEncoder().encode('SAME_UPPER') });
-    else attrs.push(ints('pads', same ? [2, 2, 2, 2] : [0, 0, 0, 0]));
+    else attrs.push(ints('pads', Array<number>(4).fill(same ? o.conv1Pad ?? 2 : 0)));
     const weight = k === 5 ? W[`${name}.weight`]! : new Float32Array(oc * c * k * k);
     return f.op('Conv', [x, f.tensor([oc, c, k, k], weight, keras), f.tensor([oc], W[`${name}.bias`]!, keras)], attrs);
   };
@@ -308,7 +310,7 @@ describe('fromOnnx', () => {
 
   it.each(['pytorch', 'keras'] as const)('imports a %s-shaped graph by structure, and predicts what onnxruntime computes from it', async (style) => {
     const bytes = foreignGraph(trained, { style });
-    const net = fromOnnx(bytes, { backend: 'js' });
+    const net = fromOnnx(bytes);
     expect(net.getWeights()).toEqual(trained.getWeights());
     const ort_ = await runOnnx(bytes, pixels, TEST_IMAGES);
     const probs = style === 'keras' ? ort_.data : softmaxRows(ort_.data, 10);
@@ -326,6 +328,8 @@ describe('fromOnnx', () => {
       /dense1\.weight: .*MatMul .* has shape \[100, 120\], the modern LeNet-5 needs \[84, 120\]/);
     expect(() => fromOnnx(foreignGraph(trained, { style: 'pytorch', pool: 'MaxPool' }))).toThrow(
       /op 3 of the ONNX graph is MaxPool \(node '\/MaxPool_2'\), where the modern LeNet-5 has avgpool2d layer pool1/);
+    expect(() => fromOnnx(foreignGraph(trained, { style: 'pytorch', conv1Pad: 0 }))).toThrow(
+      /conv1: Conv node '\/Conv_0' pads by 0, the modern LeNet-5's conv1 pads by 2 \('same'\)/);
     const err = (() => {
       try {
         fromOnnx(foreignGraph(trained, { style: 'pytorch', conv2Kernel: 3 }), { source: 'lenet.onnx' });

@@ -642,11 +642,11 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: FromOnnxOptions 
       const K = l.kernelSize;
       const [C, H, W] = l.inShape as [number, number, number];
       if (f.kind === 'conv') {
+        put(0, f.weight, f.wDims, f.wName, 'weight');
         if (f.pad !== convPad(l)) {
           throw new OnnxError(`${source}: ${l.name}: Conv node '${f.node}' pads by ${f.pad}, ${arch}'s ${l.name} pads by ${convPad(l)}` +
             `${l.padding === 'same' ? " ('same')" : ''}`, source);
         }
-        put(0, f.weight, f.wDims, f.wName, 'weight');
       } else if (f.kind === 'dense' && convPad(l) === 0 && H === K && W === K) {
         // A conv whose kernel covers its whole input is a dense layer over the flattened maps (the
         // PyTorch tutorial's Linear(16*5*5, 120)); (OUT, C*K*K) is the same memory as (OUT, C, K, K).
