@@ -424,7 +424,8 @@ describe('lenet5 export', () => {
     const text = await run(['export', '--model-file', 'm.lenet5']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/wrote m\.onnx \(modern LeNet-5, ONNX opset 13/);
-    expect(text.stdout).toMatch(/input {2}'input' \[N, 1, 28, 28\]/);
+    expect(text.stdout).toMatch(/input {2}'input': float32 \[N, 1, 28, 28\] \(NCHW\), pixels in \[0, 1\]/);
+    expect(text.stdout).toMatch(/output 'probabilities': float32 \[N, 10\], predicted class = argmax/);
     expect(fromOnnx(readFileSync(join(dir, 'm.onnx')), { backend: 'js' }).paramCount()).toBe(61706);
 
     const missing = await run(['export', '--model-file', join(dir, 'nope.lenet5')]);

@@ -237,7 +237,7 @@ export function onnxExportInfo(net: LeNet5 | Sequential): OnnxExportInfo {
     input: {
       name: ONNX_INPUT_NAME,
       shape: ['N', m.input.shape[0]!, h, w],
-      description: `float32 NCHW [N, 1, ${h}, ${w}], pixels in [0, 1] (byte / 255), bright ink on a dark background` + recipe,
+      description: `float32 [N, 1, ${h}, ${w}] (NCHW), pixels in [0, 1] (byte / 255), bright ink on a dark background` + recipe,
     },
     output: { name: kind, shape: ['N', m.classes], prediction: m.predictsByMin ? 'argmin' : 'argmax' },
     opset: ONNX_OPSET,
@@ -595,7 +595,7 @@ function expectedKind(l: Layer): Found['kind'] | null {
   return null; // Flatten, Dropout: nothing to match
 }
 
-const describeFound = (f: Found): string => (f.kind === 'conv' ? 'Conv' : f.kind === 'dense' ? f.op : f.op) + ` (node '${f.node}')`;
+const describeFound = (f: Found): string => `${f.kind === 'conv' ? 'Conv' : f.op} (node '${f.node}')`;
 
 export interface FromOnnxOptions extends ModelOptions, ModernOptions {
   /** Names the input in error messages (e.g. the file path). */

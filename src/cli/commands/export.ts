@@ -39,7 +39,7 @@ export async function exportOnnx(o: ExportOptions, out: Output): Promise<void> {
     output: info.output,
   }, [
     `wrote ${file} (${net.preset ?? net.model.name} LeNet-5, ONNX opset ${info.opset}, ${bytes.length} bytes)`,
-    `  input  '${info.input.name}' ${shape(info.input.shape)}: ${info.input.description}`,
-    `  output '${info.output.name}' ${shape(info.output.shape)}: predicted class = ${info.output.prediction}`,
+    `  input  '${info.input.name}': ${info.input.description}`,
+    `  output '${info.output.name}': float32 ${shape(info.output.shape)}, predicted class = ${info.output.prediction}`,
   ].join('\n'));
 }
