@@ -26,3 +26,5 @@ export { constantLr, stepLr, piecewiseLr, paperSchedule } from './train/schedule
 export type { Schedule } from './train/schedules.js';
 export type { BatchInfo, BatchPrediction, EpochResult, Evaluation, FitOptions, History, ImageData } from './train/fit.js';
 export { ModelFileError, MAGIC as MODEL_FILE_MAGIC, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/format.js';
+export { toOnnx, fromOnnx, decodeOnnx, encodeOnnx, onnxExportInfo, OnnxError, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx.js';
+export type { FromOnnxOptions, OnnxExportInfo, OnnxOutputKind, OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx.js';
