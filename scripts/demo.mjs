@@ -80,12 +80,16 @@ export async function buildDemo({ outDir = join(root, 'demo-dist'), minify = tru
   return { outDir, files };
 }
 
-/** Serves `dir` on host:port (0 = a free port). Resolves with the server and its address. */
-export function serveDir(dir, { port = 0, host = '127.0.0.1' } = {}) {
+/**
+ * Serves `dir` on host:port (0 = a free port). Resolves with the server and its address. `isolate: false`
+ * leaves out COOP/COEP/CORP (a plain static host, as most users have).
+ */
+export function serveDir(dir, { port = 0, host = '127.0.0.1', isolate = true } = {}) {
   const base = resolve(dir);
+  const headers = isolate ? HEADERS : { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
   const server = createServer((req, res) => {
     const send = (status, text) => {
-      res.writeHead(status, { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`${text}\n`);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -110,7 +114,7 @@ export function serveDir(dir, { port = 0, host = '127.0.0.1' } = {}) {
     }
     if (!st.isFile()) return send(404, `not found: ${path}`);
     res.writeHead(200, {
-      ...HEADERS,
+      ...headers,
       'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': st.size,
     });

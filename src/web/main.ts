@@ -35,6 +35,8 @@ interface DemoState {
   model: string;
   prediction: number | null;
   predictions: number;
+  /** Predictions made while a model trained in the worker (the page stays live). */
+  predictionsWhileTraining: number;
   training: boolean;
   series: Series;
   lastRun: { samples: number; seconds: number; samplesPerSecond: number; accuracy: number; cancelled: boolean } | null;
@@ -43,7 +45,7 @@ interface DemoState {
 
 const state: DemoState = {
   backend: 'none', simd: false, threads: false, firstPredictionMs: null, modelReadyMs: null, model: '',
-  prediction: null, predictions: 0, training: false, series: { samples: [], loss: [], valAccuracy: [] }, lastRun: null,
+  prediction: null, predictions: 0, predictionsWhileTraining: 0, training: false, series: { samples: [], loss: [], valAccuracy: [] }, lastRun: null,
   errors: [],
 };
 (window as unknown as { lenet5demo: DemoState }).lenet5demo = state;
@@ -361,6 +363,7 @@ function predict(): void {
   const p = net.predict(img.data);
   state.prediction = p.label;
   state.predictions++;
+  if (state.training) state.predictionsWhileTraining++;
   const digit = $('predicted');
   digit.textContent = String(p.label);
   digit.dataset['label'] = String(p.label);

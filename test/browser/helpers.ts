@@ -57,7 +57,7 @@ export async function launchChromium(): Promise<Browser> {
 export function watchPage(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    if (m.type() === 'error') problems.push(`console.error: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
@@ -74,6 +74,9 @@ export function artifactsDir(): string {
 
 /** Strokes in unit coordinates (0..1 of the element) drawn with mouse events, interpolated every few px. */
 export async function drawStrokes(page: Page, selector: string, strokes: readonly (readonly [number, number][])[]): Promise<void> {
+  // Mouse events go to viewport coordinates: bring the element into view first (a click elsewhere may
+  // have scrolled the page).
+  await page.locator(selector).scrollIntoViewIfNeeded();
   const box = await page.locator(selector).boundingBox();
   if (box === null) throw new Error(`${selector} is not visible`);
   const at = ([x, y]: readonly [number, number]): [number, number] => [box.x + x * box.width, box.y + y * box.height];

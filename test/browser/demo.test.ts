@@ -1,0 +1,432 @@
+/**
+ * The demo page in headless Chromium: `scripts/demo.mjs` builds it into a temp folder and serves it (as
+ * `npm run demo` does); the tests draw digits with mouse events, look at every layer's canvases, train
+ * in the page, cancel, download and reload a model, and check the fallback messages. Figures measured on
+ * the way (first prediction, in-page vs Node training speed) go to test-artifacts/browser-figures.json
+ * next to a screenshot of the page.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, LeNet5, loadDigits } from '../../src/index.node.js';
+import { artifactsDir, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
+
+const ONE: [number, number][][] = [[[0.53, 0.17], [0.51, 0.5], [0.48, 0.83]]];
+const SEVEN: [number, number][][] = [[[0.28, 0.2], [0.5, 0.19], [0.72, 0.2], [0.62, 0.42], [0.53, 0.62], [0.46, 0.84]]];
+
+interface DemoState {
+  backend: string;
+  simd: boolean;
+  threads: boolean;
+  firstPredictionMs: number | null;
+  modelReadyMs: number | null;
+  model: string;
+  prediction: number | null;
+  predictions: number;
+  predictionsWhileTraining: number;
+  training: boolean;
+  series: { samples: number[]; loss: (number | null)[]; valAccuracy: (number | null)[] };
+  lastRun: { samples: number; seconds: number; samplesPerSecond: number; accuracy: number; cancelled: boolean } | null;
+  errors: string[];
+}
+
+let outDir = '';
+let server: ChildProcess | null = null;
+let url = '';
+let browser: Browser | null = null;
+let page: Page;
+let problems: string[] = [];
+const figures: Record<string, unknown> = {};
+
+/** Starts `node scripts/demo.mjs --out DIR --port 0` and resolves with the address it prints. */
+function startDemo(dir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['scripts/demo.mjs', '--out', dir, '--port', '0'], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server = child;
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`demo server did not start in 90 s\n${out}\n${err}`)), 90_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /lenet5 demo: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo server exited with ${code}\n${out}\n${err}`));
+    });
+  });
+}
+
+function stopDemo(): Promise<void> {
+  const child = server;
+  server = null;
+  if (child === null || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+const demoState = (): Promise<DemoState> => page.evaluate(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo);
+
+/** Waits two animation frames: the page predicts in the frame after a stroke. */
+const settle = (): Promise<void> =>
+  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+
+async function drawAndPredict(strokes: [number, number][][]): Promise<number> {
+  await page.click('#clear');
+  await drawStrokes(page, '#pad', strokes);
+  await settle();
+  const label = await page.locator('#predicted').getAttribute('data-label');
+  return Number(label);
+}
+
+/** For each canvas matched: does it show more than one colour? */
+function canvasesInk(selector: string): Promise<{ title: string; varied: boolean }[]> {
+  return page.$$eval(selector, (els) => (els as HTMLCanvasElement[]).map((c) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let varied = false;
+    for (let i = 4; i < d.length && !varied; i += 4) {
+      if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2] || d[i + 3] !== d[3]) varied = true;
+    }
+    return { title: c.title || c.id, varied };
+  }));
+}
+
+function rawGet(path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'lenet5-demo-'));
+  url = await startDemo(outDir);
+  // A wasm file in the served folder, to check its MIME type (the page itself embeds its kernels).
+  copyFileSync(join(ROOT, 'build/lenet5.wasm'), join(outDir, 'kernels.wasm'));
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  problems = watchPage(page);
+}, 180_000);
+
+afterAll(async () => {
+  if (browser !== null) {
+    try {
+      await page.screenshot({ path: join(artifactsDir(), 'demo.png'), fullPage: true, timeout: 15_000 });
+    } catch {
+      // the screenshot is a convenience; the tests have already reported
+    }
+    await browser.close();
+  }
+  await stopDemo();
+  if (Object.keys(figures).length > 0) {
+    writeFileSync(join(artifactsDir(), 'browser-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`browser figures: ${JSON.stringify(figures)}`);
+  }
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('the demo server', () => {
+  it('serves the built page with MIME types and the COOP/COEP headers, and nothing outside its folder', async () => {
+    const types: Record<string, string> = {
+      '/': 'text/html', '/main.js': 'text/javascript', '/worker.js': 'text/javascript', '/style.css': 'text/css',
+      '/kernels.wasm': 'application/wasm', '/assets/digits.png': 'image/png',
+      '/assets/pretrained/modern.lenet5': 'application/octet-stream',
+    };
+    for (const [path, type] of Object.entries(types)) {
+      const r = await rawGet(path);
+      expect(r.status, path).toBe(200);
+      expect(String(r.headers['content-type']).split(';')[0], path).toBe(type);
+      expect(r.headers['cross-origin-opener-policy'], path).toBe('same-origin');
+      expect(r.headers['cross-origin-embedder-policy'], path).toBe('require-corp');
+    }
+    // Dot segments are normalised away by the URL parser; an encoded slash is decoded after that and refused.
+    expect((await rawGet('/../package.json')).status).toBe(404);
+    expect((await rawGet('/..%2fpackage.json')).status).toBe(403);
+    expect((await rawGet('/..%2f..%2fetc%2fpasswd')).status).toBe(403);
+    expect((await rawGet('/assets')).status).toBe(404);
+    expect((await rawGet('/nope.js')).status).toBe(404);
+    expect((await rawGet('/', 'POST')).status).toBe(405);
+  });
+});
+
+describe('the demo page in Chromium', () => {
+  it('loads with no console errors, on wasm SIMD, cross-origin isolated, and shows a first prediction', async () => {
+    const t0 = Date.now();
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { lenet5demo?: DemoState }).lenet5demo?.firstPredictionMs != null,
+      null, { timeout: 30_000 });
+    const s = await demoState();
+    expect(s.backend).toBe('wasm');
+    expect(s.simd).toBe(true);
+    expect(s.threads).toBe(true);
+    expect(s.model).toBe('pretrained:modern');
+    expect(s.prediction).toBe(2); // the sample "2" the page draws at start
+    expect(await page.locator('#messages .msg').count()).toBe(0);
+    expect(problems).toEqual([]);
+    figures['firstPredictionMs'] = Math.round(s.firstPredictionMs!);
+    figures['modelReadyMs'] = Math.round(s.modelReadyMs!);
+    figures['pageLoadWallMs'] = Date.now() - t0;
+  });
+
+  it('predicts a 1 and a 7 drawn with the mouse', async () => {
+    expect(await drawAndPredict(ONE)).toBe(1);
+    expect(await drawAndPredict(SEVEN)).toBe(7);
+    // The recipe's 28x28 input shows the drawing.
+    expect((await canvasesInk('#input28'))[0]!.varied).toBe(true);
+    await page.click('#clear');
+    await settle();
+    expect(await page.locator('#predicted').getAttribute('data-label')).toBe('');
+    expect(problems).toEqual([]);
+  });
+
+  it("draws every layer's feature maps and units, none of the layers blank", async () => {
+    await drawAndPredict(SEVEN);
+    const layers = await page.$$eval('#layers .layer', (els) => els.map((e) => (e as HTMLElement).dataset['layer']));
+    expect(layers).toEqual(['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'output']);
+    const counts: Record<string, [number, number]> = {};
+    for (const name of layers) {
+      const maps = await canvasesInk(`#layers .layer[data-layer="${name}"] canvas`);
+      counts[name!] = [maps.filter((m) => m.varied).length, maps.length];
+    }
+    expect(counts['C1']![1]).toBe(6);
+    expect(counts['S2']![1]).toBe(6);
+    expect(counts['C3']![1]).toBe(16);
+    expect(counts['S4']![1]).toBe(16);
+    for (const [name, [inked, total]] of Object.entries(counts)) {
+      // Every map of the convolution/pooling layers responds to a stroke; a ReLU map may be all zero.
+      expect(inked, `${name}: ${inked}/${total} canvases show something`).toBeGreaterThanOrEqual(Math.ceil(total / 2));
+    }
+    expect(counts['C1']![0]).toBe(6);
+  });
+
+  it('switches to the classic model: RBF penalties next to the 7x12 prototypes and F6 drawn as 7x12', async () => {
+    await page.selectOption('#model-select', 'pretrained:classic');
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.model === 'pretrained:classic');
+    await drawAndPredict(ONE);
+    expect(await page.locator('#output.classic').count()).toBe(1);
+    const protos = await canvasesInk('#output canvas.proto');
+    expect(protos).toHaveLength(10);
+    expect(protos.every((p) => p.varied)).toBe(true);
+    expect((await canvasesInk('#f6-image'))[0]!.varied).toBe(true);
+    const vals = await page.$$eval('#output .val', (els) => els.map((e) => Number(e.textContent)));
+    expect(vals).toHaveLength(10);
+    expect(vals.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    const label = Number(await page.locator('#predicted').getAttribute('data-label'));
+    expect(vals[label]).toBe(Math.min(...vals));
+    // Without a shipped classic file the page says so and shows an untrained model; with one, it predicts the 1.
+    const shipped = readFileSync(join(outDir, 'assets/pretrained/index.json'), 'utf8').includes('classic.lenet5');
+    if (shipped) expect(label).toBe(1);
+    else expect(await page.locator('#messages').textContent()).toMatch(/pretrained classic model is not available/);
+    const layers = await page.$$eval('#layers .layer', (els) => els.map((e) => (e as HTMLElement).dataset['layer']));
+    expect(layers).toEqual(['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'output']);
+    await page.selectOption('#model-select', 'pretrained:modern');
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.model === 'pretrained:modern');
+    problems = problems.filter((p) => !(p.includes('classic.lenet5') && p.includes('404')));
+    expect(problems).toEqual([]);
+  });
+
+  it('trains in a Web Worker on the bundled digits for 0.9 epoch: the loss falls and the page stays responsive', async () => {
+    // Main-thread responsiveness while the worker trains: the longest task the page ran (Long Tasks API)
+    // and the largest gap between 10 ms timer ticks (which also counts CPU starvation on 2 cores).
+    await page.evaluate(() => {
+      const w = window as unknown as { lag: { max: number; stop: boolean; longest: number } };
+      w.lag = { max: 0, stop: false, longest: 0 };
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.lag.longest = Math.max(w.lag.longest, e.duration);
+      }).observe({ type: 'longtask' });
+      let last = performance.now();
+      const tick = (): void => {
+        const now = performance.now();
+        w.lag.max = Math.max(w.lag.max, now - last);
+        last = now;
+        if (!w.lag.stop) setTimeout(tick, 10);
+      };
+      setTimeout(tick, 10);
+    });
+    await page.selectOption('#t-preset', 'modern');
+    await page.selectOption('#t-data', 'digits');
+    await page.fill('#t-epochs', '0.9');
+    await page.fill('#t-batch', '32');
+    await page.click('#t-start');
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.series.samples.length > 0,
+      null, { timeout: 60_000 });
+    // Keep drawing while it trains: the page must go on predicting with the current model.
+    const drawn: number[] = [];
+    const deadline = Date.now() + 120_000;
+    while ((await demoState()).lastRun === null && Date.now() < deadline) drawn.push(await drawAndPredict(ONE));
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.lastRun !== null,
+      null, { timeout: 10_000 });
+    const { max: maxLag, longest } = await page.evaluate(() => {
+      const w = window as unknown as { lag: { max: number; stop: boolean; longest: number } };
+      w.lag.stop = true;
+      return w.lag;
+    });
+    const s = await demoState();
+    expect(s.errors).toEqual([]);
+    const run = s.lastRun!;
+    expect(run.cancelled).toBe(false);
+    expect(run.samples).toBeGreaterThanOrEqual(3600);
+    expect(run.samples).toBeLessThan(3600 + 32);
+    expect(s.predictionsWhileTraining, 'predictions made while the worker trained').toBeGreaterThan(0);
+    expect(drawn.slice(0, -1).every((d) => d === 1), `drawn 1s predicted as ${drawn.join(',')}`).toBe(true);
+    const loss = s.series.loss.filter((v): v is number => v !== null);
+    const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+    const first = mean(loss.slice(0, 5));
+    const last = mean(loss.slice(-5));
+    expect(last, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`).toBeLessThan(first - 0.1);
+    const acc = s.series.valAccuracy.filter((v): v is number => v !== null);
+    expect(acc[acc.length - 1]!).toBeGreaterThan(acc[0]! + 0.2);
+    expect(longest, `the page ran a ${longest.toFixed(0)} ms task while training`).toBeLessThan(250);
+    expect(maxLag, `main thread stalled for ${maxLag.toFixed(0)} ms`).toBeLessThan(1000);
+    // The trained model is now the one drawn against, and the gallery shows its mistakes.
+    expect(s.model).toMatch(/^trained:/);
+    expect(await page.locator('#model-select').inputValue()).toBe(s.model);
+    expect(await page.locator('#gallery figure').count()).toBeGreaterThan(0);
+    expect((await canvasesInk('#gallery canvas'))[0]!.varied).toBe(true);
+    expect(await page.locator('#t-result').textContent()).toMatch(/Held-out accuracy \d+\.\d+% on 1,000 images/);
+    expect(problems).toEqual([]);
+
+    await page.screenshot({ path: join(artifactsDir(), 'demo-trained.png'), fullPage: true, timeout: 15_000 });
+
+    // The same 0.9 epoch in Node, for the figure "in-page vs Node samples/s": a first (cold) run as
+    // the page's was, then a second one with the wasm tiered up.
+    await init();
+    const all = await loadDigits();
+    const [train] = all.split(4000, { seed: 5 });
+    const nodeRun = async (): Promise<number> => {
+      const net = LeNet5.modern({ seed: 1 });
+      const abort = new AbortController();
+      let samples = 0;
+      const t0 = performance.now();
+      await net.fit(train, {
+        epochs: 1, batchSize: 32, seed: 1, signal: abort.signal,
+        onBatchEnd: () => {
+          samples += 32;
+          if (samples >= 3600) abort.abort();
+        },
+      });
+      return samples / ((performance.now() - t0) / 1000);
+    };
+    const nodeRate = await nodeRun();
+    figures['nodeWarmSamplesPerSecond'] = Math.round(await nodeRun());
+    Object.assign(figures, {
+      trainSamples: run.samples,
+      browserSamplesPerSecond: Math.round(run.samplesPerSecond),
+      nodeSamplesPerSecond: Math.round(nodeRate),
+      browserOverNode: +(run.samplesPerSecond / nodeRate).toFixed(2),
+      maxMainThreadLagMs: Math.round(maxLag),
+      longestMainThreadTaskMs: Math.round(longest),
+      drawingsWhileTraining: s.predictionsWhileTraining,
+      lossFirst5: +first.toFixed(3),
+      lossLast5: +last.toFixed(3),
+      heldOutAccuracy: run.accuracy,
+    });
+  });
+
+  it('cancels a run', async () => {
+    await page.fill('#t-epochs', '20');
+    await page.click('#t-start');
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.series.samples.length > 2,
+      null, { timeout: 60_000 });
+    await page.click('#t-cancel');
+    await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.lastRun?.cancelled === true,
+      null, { timeout: 30_000 });
+    const s = await demoState();
+    expect(s.training).toBe(false);
+    expect(s.lastRun!.samples).toBeLessThan(20 * 4000);
+    expect(await page.locator('#t-status').textContent()).toMatch(/^cancelled after/);
+    expect(await page.locator('#t-start').isEnabled()).toBe(true);
+    // The worker is warm now (wasm tiered up): its rate is the steady in-page figure.
+    figures['browserWarmSamplesPerSecond'] = Math.round(s.lastRun!.samplesPerSecond);
+    await page.fill('#t-epochs', '1');
+  });
+
+  it('downloads the current model and loads it back from the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lenet5-dl-'));
+    try {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#download')]);
+      const file = join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      expect(download.suggestedFilename()).toBe('lenet5-modern.lenet5');
+      const bytes = readFileSync(file);
+      expect(bytes.subarray(0, 6).toString('latin1')).toBe('LENET5');
+      await page.setInputFiles('#model-file', file);
+      await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.model.startsWith('file:'));
+      expect(await page.locator('#model-info').textContent()).toContain('loaded from lenet5-modern.lenet5');
+      expect(await drawAndPredict(SEVEN)).toBe(7);
+      // A damaged file is refused with a message naming the file.
+      const bad = join(dir, 'broken.lenet5');
+      writeFileSync(bad, bytes.subarray(0, 100));
+      await page.setInputFiles('#model-file', bad);
+      await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.errors.length > 0);
+      expect((await demoState()).errors[0]).toMatch(/Could not load broken\.lenet5/);
+      await page.evaluate(() => {
+        document.getElementById('messages')!.replaceChildren();
+        (window as unknown as { lenet5demo: DemoState }).lenet5demo.errors.length = 0;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the demo without SIMD or threads', () => {
+  it('says so, runs on the JS kernels, and still predicts', async () => {
+    const p = await browser!.context.newPage();
+    const issues = watchPage(p);
+    try {
+      // An engine without SIMD: every WebAssembly.validate fails, as on old browsers.
+      await p.addInitScript(() => {
+        WebAssembly.validate = () => false;
+      });
+      // A static host without COOP/COEP: the page is not cross-origin isolated.
+      await p.route('**/*', async (route) => {
+        const res = await route.fetch();
+        const headers = { ...res.headers() };
+        delete headers['cross-origin-opener-policy'];
+        delete headers['cross-origin-embedder-policy'];
+        await route.fulfill({ response: res, headers });
+      });
+      await p.goto(url, { timeout: 30_000 });
+      await p.waitForFunction(() => (window as unknown as { lenet5demo?: DemoState }).lenet5demo?.firstPredictionMs != null,
+        null, { timeout: 30_000 });
+      const s = await p.evaluate(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo);
+      expect(s.backend).toBe('js');
+      expect(s.simd).toBe(false);
+      expect(s.threads).toBe(false);
+      expect(s.prediction).toBe(2);
+      const text = await p.locator('#messages').textContent();
+      expect(text).toMatch(/WebAssembly SIMD is not available in this browser.*pure-JavaScript kernels/);
+      expect(text).toMatch(/Threads are unavailable: the page is not cross-origin isolated/);
+      expect(await p.locator('#env').textContent()).toContain('backend: js');
+      expect(issues).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});
