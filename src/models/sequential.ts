@@ -90,6 +90,7 @@ export class Sequential {
       throw new RangeError(`input shape must be [1, H, W], got [${opts.input.shape.join(', ')}]`);
     }
     this.input = { shape: [...opts.input.shape], normalization: opts.input.normalization };
+    this.batchOptions.normalization = opts.input.normalization;
     this.loss = { ...opts.loss };
     this.name = opts.name ?? 'sequential';
     let shape: Shape = this.input.shape;
@@ -353,13 +354,32 @@ export class Sequential {
    */
   writeBatch(data: Dataset, start: number, N: number, order?: ArrayLike<number>, epoch = 0): void {
     const x = this.viewFn(this.acts[0]!);
-    const at = (i: number): number => (order ? order[start + i]! : start + i);
-    if (x instanceof Float32Array) {
-      data.writeBatch(x, null, start, N, { normalization: this.input.normalization, order, epoch });
-    } else {
-      this.setInput(data.images, N, at);
+    if (data.numClasses > this.classes) {
+      throw new RangeError(`${data.name}: ${data.numClasses} classes but the model has ${this.classes} outputs`);
     }
-    this.setLabels(data.labels, N, at);
+    if (x instanceof Float32Array) {
+      const o = this.batchOptions;
+      o.order = order;
+      o.epoch = epoch;
+      data.writeBatch(x, this.labelsR!.i32, start, N, o);
+      if (this.targetsR !== null) this.writeTargets(N);
+    } else {
+      const at = (i: number): number => (order ? order[start + i]! : start + i);
+      this.setInput(data.images, N, at);
+      this.setLabels(data.labels, N, at);
+    }
+  }
+
+  private readonly batchOptions: { normalization: Normalization; order: ArrayLike<number> | undefined; epoch: number } =
+    { normalization: 'modern', order: undefined, epoch: 0 };
+
+  /** One-hot targets of the batch labels (MSE loss). */
+  private writeTargets(N: number): void {
+    const t = this.viewFn(this.targetsR!);
+    const y = this.labelsR!.i32;
+    const C = this.classes;
+    t.fill(0, 0, N * C);
+    for (let i = 0; i < N; i++) t[i * C + y[i]!] = 1;
   }
 
   /** Writes the batch labels (and one-hot targets for the MSE loss). */
@@ -373,11 +393,7 @@ export class Sequential {
       }
       y[i] = v;
     }
-    if (this.targetsR !== null) {
-      const t = this.viewFn(this.targetsR);
-      t.fill(0, 0, N * C);
-      for (let i = 0; i < N; i++) t[i * C + y[i]!] = 1;
-    }
+    if (this.targetsR !== null) this.writeTargets(N);
   }
 
   /** The input region (N x input size), e.g. to write preprocessed inputs directly. */
