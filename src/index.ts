@@ -28,3 +28,12 @@ export type { BatchInfo, BatchPrediction, EpochResult, Evaluation, FitOptions, H
 export { ModelFileError, MAGIC as MODEL_FILE_MAGIC, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/format.js';
 export { toOnnx, fromOnnx, decodeOnnx, encodeOnnx, onnxExportInfo, OnnxError, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx.js';
 export type { FromOnnxOptions, OnnxExportInfo, OnnxOutputKind, OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx.js';
+export { classicModel, modernModel } from './models/presets.js';
+export { summaryData, summaryText } from './models/summary.js';
+export type { SummaryRow } from './models/summary.js';
+export { createOptimizer, estimateHessianDiagonal, SDLM_ETA_SCALE } from './train/optimizers.js';
+export type { Optimizer, EpochContext } from './train/optimizers.js';
+export { fit, evaluate, predictBatch } from './train/fit.js';
+export { Rng } from './train/rng.js';
+export { encodeModel, decodeModel } from './io/format.js';
+export type { ModelHeader, DecodedModel, TensorEntry, TrainingState } from './io/format.js';

@@ -155,6 +155,15 @@ describe('lenet5 CLI', () => {
     expect(correct).toBeGreaterThanOrEqual(45);
   });
 
+  it('predict with the pretrained classic model (RBF penalties) also reads >= 90% of them', async () => {
+    const r = await run(['predict', ...heldOut.map((h) => h.file), '--pretrained', 'classic', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const predictions = lastJson(r).predictions as { digit: number; penalties: number[] }[];
+    const correct = predictions.filter((p, i) => p.digit === heldOut[i]!.label).length;
+    expect(correct).toBeGreaterThanOrEqual(45);
+    for (const p of predictions) expect(p.digit).toBe(p.penalties.indexOf(Math.min(...p.penalties)));
+  });
+
   it('predict --show draws the input as text art', async () => {
     const r = await run(['predict', heldOut[0]!.file, '--show']);
     expect(r.code, r.stderr).toBe(0);

@@ -63,7 +63,8 @@ export function buildProgram(): Command {
     .option('--data <source>', 'mnist, fashion-mnist, digits (bundled) or a folder of MNIST-named IDX files ' +
       '(default: MNIST when cached or downloadable, else digits)')
     .option('--epochs <n>', 'passes over the training set (default: modern 10, classic 20)', positiveInt('--epochs'))
-    .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 32)
+    .option('--batch-size <n>', 'samples per step (default: modern 32; classic with sdlm 1, as in the paper)',
+      positiveInt('--batch-size'))
     .addOption(new Option('--optimizer <name>', 'default: modern adam, classic sdlm').choices(['adam', 'sgd', 'sdlm']))
     .option('--lr <x>', 'learning rate (default: the optimizer\'s own; sdlm: the paper\'s schedule)', positiveNumber('--lr'))
     .option('--seed <n>', 'seed of initialisation, shuffling, dropout and distortions', nonNegativeInt('--seed'), 1)

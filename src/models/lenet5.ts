@@ -12,12 +12,14 @@ import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
 import { decodeModel, encodeModel } from '../io/format.js';
+import { fromOnnx, toOnnx, type FromOnnxOptions } from '../io/onnx.js';
 import { evaluate, fit, predictBatch, type BatchPrediction, type Evaluation, type FitOptions, type History,
   type ImageData } from '../train/fit.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
+import { pretrainedBytes, type PretrainedName, type PretrainedSource } from './pretrained.js';
 
 export interface ModelOptions {
   /** Seed of the weight initialisation (default 0). */
@@ -97,6 +99,26 @@ export class LeNet5 {
       }
     }
     return net;
+  }
+
+  /**
+   * A pretrained model shipped in the package (trained by `npm run pretrain` on the bundled digits):
+   * read from the package folder in Node, fetched next to the module in browsers (or from `url`/`bytes`).
+   */
+  static async pretrained(name: PretrainedName, opts: Omit<ModelOptions, 'seed'> & PretrainedSource = {}): Promise<LeNet5> {
+    const { url, bytes, ...rest } = opts;
+    const source: PretrainedSource = url === undefined ? (bytes === undefined ? {} : { bytes }) : { url };
+    return LeNet5.load(await pretrainedBytes(name, source), { ...rest, source: `pretrained ${name} model` });
+  }
+
+  /** A modern LeNet-5 with the weights of an ONNX model of that architecture (PyTorch, Keras, ours). */
+  static fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: FromOnnxOptions = {}): LeNet5 {
+    return fromOnnx(bytes, opts);
+  }
+
+  /** The model as ONNX bytes (opset 13): input float32 [N, 1, 28, 28], pixels in [0, 1]. */
+  toOnnx(): Uint8Array {
+    return toOnnx(this);
   }
 
   /** The model as bytes (JSON header + float32 payload); `training: true` adds optimizer state to resume. */

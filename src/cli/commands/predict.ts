@@ -3,7 +3,6 @@ import type { BackendName } from '../../backend/backend.js';
 import { imageFileToMnist } from '../../data/decode.node.js';
 import { loadModel } from '../../io/node.js';
 import { LeNet5 } from '../../models/lenet5.js';
-import { pretrainedBytes } from '../../models/pretrained.js';
 import { textArt, type Output } from '../output.js';
 
 export interface PredictOptions {
@@ -24,7 +23,7 @@ function penaltiesToProbabilities(pen: Float32Array): number[] {
 export async function predict(files: string[], o: PredictOptions, out: Output): Promise<void> {
   const net = o.modelFile
     ? await loadModel(o.modelFile, { backend: o.backend })
-    : LeNet5.load(await pretrainedBytes(o.pretrained), { backend: o.backend, source: `pretrained ${o.pretrained} model` });
+    : await LeNet5.pretrained(o.pretrained, { backend: o.backend });
   const predictions = [];
   const text: string[] = [];
   for (const file of files) {

@@ -13,7 +13,7 @@ export interface TrainOptions {
   model: 'modern' | 'classic';
   data?: string;
   epochs?: number;
-  batchSize: number;
+  batchSize?: number;
   optimizer?: 'adam' | 'sgd' | 'sdlm';
   lr?: number;
   seed: number;
@@ -35,14 +35,16 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
     throw new UsageError('--optimizer sdlm needs --model classic (SDLM is the paper\'s method for the RBF network)');
   }
   const epochs = o.epochs ?? (o.model === 'classic' ? 20 : 10);
+  // The paper trains the classic net online (one sample per SDLM step); the Keras variant uses batch 32.
+  const batchSize = o.batchSize ?? (o.model === 'classic' && (o.optimizer ?? 'sdlm') === 'sdlm' ? 1 : 32);
   const file = o.out ?? `lenet5-${o.model}.lenet5`;
   const data = await loadData(o.data, out);
   const trainSet = o.distort ? data.train!.withDistortion() : data.train!;
   const net = o.model === 'classic'
-    ? LeNet5.classic({ seed: o.seed, backend: o.backend, batchSize: o.batchSize })
-    : LeNet5.modern({ seed: o.seed, backend: o.backend, batchSize: o.batchSize });
+    ? LeNet5.classic({ seed: o.seed, backend: o.backend, batchSize })
+    : LeNet5.modern({ seed: o.seed, backend: o.backend, batchSize });
   out.info(`training ${o.model} LeNet-5 (${net.paramCount()} parameters, ${net.backend.name} backend) on ${data.name}: ` +
-    `${trainSet.count} training and ${data.test.count} test images, ${epochs} epochs, batch ${o.batchSize}` +
+    `${trainSet.count} training and ${data.test.count} test images, ${epochs} epochs, batch ${batchSize}` +
     `${o.distort ? ', with distortions' : ''}`);
 
   const header = ['epoch', 'train loss', 'train acc', 'test loss', 'test acc', 'seconds', 'samples/s'];
@@ -53,7 +55,7 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
     hideCursor: false,
     etaBuffer: 50,
   });
-  const batches = Math.ceil(trainSet.count / o.batchSize);
+  const batches = Math.ceil(trainSet.count / batchSize);
   let epochStart = performance.now();
   let samples = 0;
   let barEpoch = -1;
@@ -73,7 +75,7 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   try {
     history = await net.fit(trainSet, {
       epochs,
-      batchSize: o.batchSize,
+      batchSize,
       optimizer: optimizerFor(o),
       seed: o.seed,
       validation: data.test,
@@ -85,7 +87,7 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
           samples = 0;
           bar.start(batches, 0, { epoch: b.epoch + 1, speed: 0, loss: '-' });
         }
-        samples += o.batchSize;
+        samples += batchSize;
         const speed = Math.round(samples / ((performance.now() - epochStart) / 1000));
         bar.update(b.batch + 1, { epoch: b.epoch + 1, speed, loss: b.loss.toFixed(4) });
       },
