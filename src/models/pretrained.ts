@@ -5,6 +5,9 @@
  * Located next to the module through `import.meta.url`, so Node reads the package folder and a browser
  * (or a bundler that copies assets, such as vite) fetches the file; `url` or `bytes` override that.
  */
+import { InvalidArgumentError } from '../errors.js';
+import { readFileUrl } from '#read-file';
+
 export type PretrainedName = 'modern' | 'classic';
 
 export interface PretrainedSource {
@@ -21,17 +24,14 @@ export function pretrainedUrl(name: PretrainedName): URL {
 /** The bytes of a pretrained model file. */
 export async function pretrainedBytes(name: PretrainedName, source: PretrainedSource = {}): Promise<Uint8Array> {
   if (name !== 'modern' && name !== 'classic') {
-    throw new RangeError(`pretrained: unknown model '${String(name)}'; use 'modern' or 'classic'`);
+    throw new InvalidArgumentError(`pretrained: unknown model '${String(name)}'; use 'modern' or 'classic'`);
   }
   if (source.bytes) return source.bytes;
   const url = source.url === undefined ? pretrainedUrl(name) : new URL(source.url, import.meta.url);
   if (url.protocol === 'file:') {
-    // Node: fetch() cannot read file: URLs. The specifier is a variable so that browser bundlers leave
-    // this branch alone instead of trying to bundle a Node built-in.
-    const fsModule = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    // Node (fetch() cannot read file: URLs); `#read-file` resolves to the fs-based reader there only.
     try {
-      return new Uint8Array(await fs.readFile(url));
+      return await readFileUrl(url);
     } catch (err) {
       throw new Error(`pretrained ${name}: cannot read ${url.pathname} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
         'the package is missing its assets/ folder: reinstall it', { cause: err });

@@ -24,8 +24,9 @@ import { artifactsDir, launchChromium, ROOT, watchPage, type Browser } from './h
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 // Size budgets (min+gzip), generous against the measured figures in the closing note: a regression that
-// pulls Node code, a decoder or a second copy of the kernels into browser bundles fails here.
-const BUDGET_JS_GZ = 32 * 1024;
+// pulls Node code, a decoder or a second copy of the kernels into browser bundles fails here. The JS
+// budget includes protobufjs (~29 KB min+gzip), which `net.toOnnx()` / `LeNet5.fromOnnx()` bring in.
+const BUDGET_JS_GZ = 64 * 1024;
 const BUDGET_WASM_GZ = 32 * 1024;
 
 let dir = '';
