@@ -37,3 +37,5 @@ export { fit, evaluate, predictBatch } from './train/fit.js';
 export { Rng } from './train/rng.js';
 export { encodeModel, decodeModel } from './io/format.js';
 export type { ModelHeader, DecodedModel, TensorEntry, TrainingState } from './io/format.js';
+export { NotInitializedError, DisposedError, MemoryLimitError, TrainingDivergedError, CheckpointError } from './errors.js';
+export type { CheckpointOptions, TrainingProgress } from './train/fit.js';

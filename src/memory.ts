@@ -7,6 +7,8 @@
  * looks its view up through the arena, which rebuilds views after any growth (tracked by `generation`).
  */
 
+import { InvalidArgumentError, MemoryLimitError } from './errors.js';
+
 const PAGE = 65536;
 const ALIGN = 16;
 
@@ -113,14 +115,15 @@ export class Arena {
   /** Carves out `length` 4-byte elements, zero-filled, 16-byte aligned; grows the memory when needed. */
   alloc(length: number, label = 'region', dtype: DType = 'f32'): Region {
     if (!Number.isInteger(length) || length < 0) {
-      throw new RangeError(`arena: cannot allocate ${String(length)} elements for ${label}`);
+      throw new InvalidArgumentError(`arena: cannot allocate ${String(length)} elements for ${label}`);
     }
     const ptr = this.top;
     const end = align(ptr + length * 4);
     if (end > this.maxBytes) {
-      throw new RangeError(
+      throw new MemoryLimitError(
         `arena: ${label} needs ${end - ptr} bytes but the arena is limited to ${this.maxBytes} bytes ` +
-          `(${this.used} already used); use a smaller batch or raise the memory limit`,
+          `(${this.used} already used); use a smaller batch or raise the memory limit (maxMemoryBytes)`,
+        end - this.base, this.maxBytes,
       );
     }
     this.ensure(end);
@@ -135,7 +138,13 @@ export class Arena {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE);
-    this.memory.grow(pages);
+    try {
+      this.memory.grow(pages);
+    } catch (err) {
+      // The engine refused (its own maximum, or the machine is out of memory): say so, not "RangeError".
+      throw new MemoryLimitError(`arena: the engine could not grow memory to ${bytes} bytes (${(err as Error).message}); ` +
+        'use a smaller batch or model', bytes, have);
+    }
     this.generation++;
   }
 

@@ -6,6 +6,7 @@
  * same in Node ESM, in esbuild/vite bundles and in a plain <script type=module>. `init({ wasm })`
  * overrides it with bytes, a URL or a Response.
  */
+import { NotInitializedError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
@@ -72,11 +73,11 @@ export function isInitialized(): boolean {
 export function createBackend(name?: BackendName, maxBytes?: number): Backend {
   const which = name ?? defaultBackend;
   if (which === null) {
-    throw new Error("lenet5: call `await init()` before creating a model or a backend");
+    throw new NotInitializedError("lenet5: call `await init()` before creating a model or a backend (or pass { backend: 'js' })");
   }
   if (which === 'js') return createJsBackend(maxBytes);
   if (compiled === null) {
-    throw new Error("lenet5: the wasm backend is not loaded; call `await init()` (without backend: 'js') first");
+    throw new NotInitializedError("lenet5: the wasm backend is not loaded; call `await init()` (without backend: 'js') first");
   }
   return createWasmBackend(compiled, maxBytes);
 }

@@ -1,4 +1,5 @@
 /** How the CLI reports failure: exit 2 for usage errors, 1 for data/model errors; one line on stderr. */
+import { InvalidArgumentError } from '../errors.js';
 
 /** A mistake in how the command was called (bad flag value, missing argument): exit code 2. */
 export class UsageError extends Error {
@@ -9,9 +10,13 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** The exit code an error maps to. */
+/**
+ * The exit code an error maps to: usage errors and API misuse caused by flag values (InvalidArgumentError:
+ * a batch size larger than the data, a bad learning rate, ...) exit 2; data, model, image, download,
+ * memory and training errors exit 1.
+ */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  return err instanceof UsageError || err instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** One line for stderr: the message without the stack (the stack only with --debug). */

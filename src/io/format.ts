@@ -11,17 +11,18 @@
  *
  * Loading checks every one of these and names what is wrong.
  */
-import { DataFormatError } from '../data/errors.js';
+import { ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential, type InputSpec, type LossSpec } from '../models/sequential.js';
 import { sizeOf } from '../layers/layer.js';
 import { VERSION } from '../version.js';
+import type { TrainingProgress } from '../train/fit.js';
 
 export const MAGIC = [0x4c, 0x45, 0x4e, 0x45, 0x54, 0x35, 0x0d, 0x0a] as const;
 export const FORMAT_VERSION = 1;
 
-/** A model file that cannot be loaded; the message says which part is wrong. */
-export class ModelFileError extends DataFormatError {}
+/** A model file that cannot be loaded; the message says which part is wrong (defined with the other errors). */
+export { ModelFileError };
 
 export interface TensorEntry {
   name: string;
@@ -36,6 +37,8 @@ export interface TrainingState {
   epochsTrained: number;
   /** Optimizer state tensors, stored after the params. */
   tensors: TensorEntry[];
+  /** Where an interrupted fit stood (checkpoints written during training). */
+  progress?: TrainingProgress;
 }
 
 export interface ModelHeader {
@@ -82,7 +85,9 @@ export interface EncodeInput {
   params: ArrayLike<number>;
   preset: string | null;
   seed: number | null;
-  training?: { optimizer: Record<string, unknown>; steps: number; epochsTrained: number; state: ArrayLike<number>[] } | null;
+  training?: {
+    optimizer: Record<string, unknown>; steps: number; epochsTrained: number; state: ArrayLike<number>[]; progress?: TrainingProgress;
+  } | null;
 }
 
 /** Serialises a model (and optionally its training state) to bytes. */
@@ -98,6 +103,7 @@ export function encodeModel(input: EncodeInput): Uint8Array {
       return t;
     });
     training = { optimizer: input.training.optimizer, steps: input.training.steps, epochsTrained: input.training.epochsTrained, tensors };
+    if (input.training.progress) training.progress = input.training.progress;
   }
   const payload = new Uint8Array(floats * 4);
   const dv = new DataView(payload.buffer);
@@ -176,7 +182,15 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   }
   if (!header.model || !Array.isArray(header.model.layers)) fail('the header has no model architecture ("model.layers")');
   if (!Array.isArray(header.tensors)) fail('the header has no tensor table ("tensors")');
-  if (!Number.isInteger(header.payloadFloats) || header.payloadFloats < 0) fail('"payloadFloats" is missing or invalid');
+  header.tensors.forEach((t, i) => {
+    if (t === null || typeof t !== 'object' || typeof t.name !== 'string' || !Array.isArray(t.shape) ||
+      !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(t.offset) || t.offset < 0) {
+      fail(`tensor entry ${i} is malformed (needs a name, a shape of non-negative integers and an offset)`);
+    }
+  });
+  if (header.training !== null && header.training !== undefined) checkTraining(header.training, fail);
+  if (!Number.isSafeInteger(header.payloadFloats) || header.payloadFloats < 0) fail('"payloadFloats" is missing or invalid');
+  // A header that claims huge sizes is refused here, before anything is allocated for it.
   const payloadBytes = bytes.length - 16 - H;
   if (payloadBytes !== header.payloadFloats * 4) {
     fail(`the payload holds ${payloadBytes} bytes but the header declares ${header.payloadFloats * 4}` +
@@ -215,7 +229,13 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
     fail(`the file has tensors the architecture does not: ${extra.join(', ')}`);
   }
   const P = model.paramBlockLength;
-  const stateFloats = (header.training?.tensors ?? []).reduce((s, t) => s + sizeOf(t.shape), 0);
+  let stateFloats = 0;
+  let stateAt = P;
+  for (const t of header.training?.tensors ?? []) {
+    if (t.offset !== stateAt) fail(`optimizer tensor ${t.name} is at offset ${t.offset} but the layout puts it at ${stateAt}`);
+    stateFloats += sizeOf(t.shape);
+    stateAt += sizeOf(t.shape);
+  }
   if (P + stateFloats !== header.payloadFloats) {
     fail(`the architecture needs ${P} parameter values${stateFloats ? ` + ${stateFloats} optimizer values` : ''} but the payload holds ${header.payloadFloats}`);
   }
@@ -235,4 +255,35 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
   });
   const state = (header.training?.tensors ?? []).map((t) => read(t.offset, sizeOf(t.shape), (i) => `${t.name} at element ${i}`));
   return { header, model, params, state };
+}
+
+type Fail = (msg: string) => never;
+
+/** Shape checks of the optional training state (optimizer, counters, state tensors, progress). */
+function checkTraining(t: TrainingState, fail: Fail): void {
+  if (typeof t !== 'object' || Array.isArray(t)) fail('"training" must be an object or null');
+  if (t.optimizer === null || typeof t.optimizer !== 'object' || typeof t.optimizer['type'] !== 'string') {
+    fail('"training.optimizer" must describe an optimizer ({ type: ... })');
+  }
+  if (!Number.isSafeInteger(t.steps) || t.steps < 0) fail('"training.steps" must be an integer >= 0');
+  if (!Number.isSafeInteger(t.epochsTrained) || t.epochsTrained < 0) fail('"training.epochsTrained" must be an integer >= 0');
+  if (!Array.isArray(t.tensors)) fail('"training.tensors" must be a list');
+  t.tensors.forEach((e, i) => {
+    if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || !Array.isArray(e.shape) ||
+      !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(e.offset)) {
+      fail(`optimizer tensor entry ${i} is malformed`);
+    }
+  });
+  const p = t.progress;
+  if (p === undefined) return;
+  const ints: (keyof TrainingProgress)[] = ['fitStart', 'fitEpochs', 'epoch', 'batch', 'seed', 'batchSize', 'count', 'correct', 'seen'];
+  if (p === null || typeof p !== 'object') fail('"training.progress" must be an object');
+  for (const k of ints) {
+    if (!Number.isSafeInteger(p[k]) || (p[k] as number) < 0) fail(`"training.progress.${k}" must be an integer >= 0`);
+  }
+  if (typeof p.shuffle !== 'boolean') fail('"training.progress.shuffle" must be true or false');
+  if (typeof p.lossSum !== 'number' || !Number.isFinite(p.lossSum)) fail('"training.progress.lossSum" must be a finite number');
+  if (!Array.isArray(p.rng) || p.rng.length !== 4 || !p.rng.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
+    fail('"training.progress.rng" must hold 4 unsigned 32-bit integers');
+  }
 }

@@ -1,4 +1,5 @@
 /** Elementwise activations (ReLU, the paper's scaled tanh, sigmoid) and the row-wise softmax. */
+import { InvalidArgumentError } from '../errors.js';
 import { Layer, sizeOf, type RunContext, type Shape } from './layer.js';
 
 abstract class Elementwise extends Layer {
@@ -70,7 +71,7 @@ export class Softmax extends Elementwise {
   readonly type = 'softmax';
 
   protected override computeOutShape(inShape: Shape): Shape {
-    if (inShape.length !== 1) throw new RangeError(`softmax expects a flat [C] input, got [${inShape.join(', ')}]`);
+    if (inShape.length !== 1) throw new InvalidArgumentError(`softmax expects a flat [C] input, got [${inShape.join(', ')}]`);
     return inShape;
   }
 

@@ -2,6 +2,7 @@
  * 2-D convolution, stride 1, with zero padding and an optional (OC, C) connection table (the paper's
  * C3, Table I). Weights (OC, C, KH, KW), bias (OC). Masked-out weights stay zero and never train.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { convScratchLength } from '../backend/kernels.js';
 import type { Region } from '../memory.js';
 import { checkInt, fillInit, Layer, sizeOf, type BindContext, type InitScheme, type ParamSpec, type RunContext,
@@ -30,6 +31,8 @@ export class Conv2D extends Layer {
   private pad = 0;
   private mask: Region | null = null;
   private col: Region | null = null;
+  /** Batch size whose column matrices the last forward left in `col` (0 = none usable). */
+  private colsOf = 0;
 
   constructor(opts: Conv2DOptions) {
     super(opts.name);
@@ -40,28 +43,28 @@ export class Conv2D extends Layer {
     this.init = opts.init ?? 'glorot';
     this.biasInit = opts.biasInit ?? 'zeros';
     if (this.connections_ !== null && this.connections_.length !== this.filters) {
-      throw new RangeError(`conv2d: connections lists ${this.connections_.length} maps but filters is ${this.filters}`);
+      throw new InvalidArgumentError(`conv2d: connections lists ${this.connections_.length} maps but filters is ${this.filters}`);
     }
   }
 
   protected computeOutShape(inShape: Shape): Shape {
-    if (inShape.length !== 3) throw new RangeError(`conv2d expects a [C, H, W] input, got [${inShape.join(', ')}]`);
+    if (inShape.length !== 3) throw new InvalidArgumentError(`conv2d expects a [C, H, W] input, got [${inShape.join(', ')}]`);
     const [C, H, W] = inShape as [number, number, number];
     const K = this.kernelSize;
     if (this.padding === 'same') {
-      if (K % 2 === 0) throw new RangeError(`conv2d: padding 'same' needs an odd kernel, got ${K}`);
+      if (K % 2 === 0) throw new InvalidArgumentError(`conv2d: padding 'same' needs an odd kernel, got ${K}`);
       this.pad = (K - 1) / 2;
     } else {
       this.pad = this.padding === 'valid' ? 0 : checkInt(this.padding, 'conv2d padding', 0);
     }
     const OH = H + 2 * this.pad - K + 1;
     const OW = W + 2 * this.pad - K + 1;
-    if (OH < 1 || OW < 1) throw new RangeError(`conv2d: a ${K}x${K} kernel does not fit a ${H}x${W} input`);
+    if (OH < 1 || OW < 1) throw new InvalidArgumentError(`conv2d: a ${K}x${K} kernel does not fit a ${H}x${W} input`);
     if (this.connections_ !== null) {
       this.connections_.forEach((list, oc) => {
         for (const c of list) {
           if (!Number.isInteger(c) || c < 0 || c >= C) {
-            throw new RangeError(`conv2d: map ${oc} reads input map ${c}, but the input has ${C} maps`);
+            throw new InvalidArgumentError(`conv2d: map ${oc} reads input map ${c}, but the input has ${C} maps`);
           }
         }
       });
@@ -105,6 +108,7 @@ export class Conv2D extends Layer {
       for (let oc = 0; oc < this.filters; oc++) for (const c of this.inputsOf(oc)) m[oc * C + c] = 1;
     }
     this.col = ctx.alloc(convScratchLength(ctx.capacity, C, H, W, K, K, this.pad), `${this.name}.col`);
+    this.colsOf = 0;
   }
 
   override initParams(uniform: (lo: number, hi: number) => number): void {
@@ -129,13 +133,18 @@ export class Conv2D extends Layer {
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
     k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad);
+    this.colsOf = run.N;
   }
 
   backward(N: number, needDinp: boolean): void {
     const { backend: k, inp, dinp, dout, params, grads } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
-    k.convBackwardWeights(grads[0]!, grads[1]!, dout, inp, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad);
+    // The forward's column matrices are still in the scratch for this batch: reuse them, then they are spent.
+    const reuse = this.colsOf === N ? 1 : 0;
+    this.colsOf = 0;
+    k.convBackwardWeights(grads[0]!, grads[1]!, dout, inp, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad,
+      reuse);
     if (needDinp) {
       k.convBackwardInput(dinp, dout, params[0]!, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad);
     }
@@ -146,6 +155,7 @@ export class Conv2D extends Layer {
     const { backend: k, inp, dinp, dout, grads, paramsSq, inpSq } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
+    this.colsOf = 0;
     k.square(inpSq, inp, N * sizeOf(this.inShape));
     k.convBackwardWeights(grads[0]!, grads[1]!, dout, inpSq, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad);
     if (needDinp) {

@@ -1,4 +1,5 @@
 /** Fully connected: out = inp W^T + b, weight (OUT, IN), bias (OUT). */
+import { InvalidArgumentError } from '../errors.js';
 import { checkInt, fillInit, Layer, sizeOf, type InitScheme, type ParamSpec, type RunContext,
   type Shape } from './layer.js';
 
@@ -24,7 +25,7 @@ export class Dense extends Layer {
 
   protected computeOutShape(inShape: Shape): Shape {
     if (inShape.length !== 1) {
-      throw new RangeError(`dense expects a flat [F] input, got [${inShape.join(', ')}]; add a Flatten layer first`);
+      throw new InvalidArgumentError(`dense expects a flat [F] input, got [${inShape.join(', ')}]; add a Flatten layer first`);
     }
     return [this.units];
   }

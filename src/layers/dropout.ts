@@ -3,6 +3,7 @@
  * survivors scaled by 1/(1-rate); at inference it is the identity. The mask comes from a hash of the
  * step's seed, so a seeded run replays bit for bit on either backend.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Region } from '../memory.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape } from './layer.js';
 
@@ -16,7 +17,7 @@ export class Dropout extends Layer {
   constructor(opts: { rate: number; name?: string }) {
     super(opts.name);
     if (!(typeof opts.rate === 'number' && opts.rate >= 0 && opts.rate < 1)) {
-      throw new RangeError(`dropout rate must be in [0, 1), got ${String(opts.rate)}`);
+      throw new InvalidArgumentError(`dropout rate must be in [0, 1), got ${String(opts.rate)}`);
     }
     this.rate = opts.rate;
   }

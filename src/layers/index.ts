@@ -1,4 +1,5 @@
 /** The layer set, and rebuilding a layer from its saved config. */
+import { InvalidArgumentError } from '../errors.js';
 import { ReLU, Sigmoid, Softmax, Tanh } from './activation.js';
 import { Conv2D } from './conv.js';
 import { Dense } from './dense.js';
@@ -36,6 +37,6 @@ export function layerFromConfig(cfg: Record<string, unknown>): Layer {
     case 'dropout': return new Dropout(c);
     case 'flatten': return new Flatten(c);
     case 'padding': return new Padding(c);
-    default: throw new Error(`unknown layer type ${JSON.stringify(cfg['type'])}`);
+    default: throw new InvalidArgumentError(`unknown layer type ${JSON.stringify(cfg['type'])}`);
   }
 }

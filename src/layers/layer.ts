@@ -6,6 +6,7 @@
  *
  * Shapes are per sample: [C, H, W] for images, [F] for vectors; the batch dimension is implicit.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Arr } from '../backend/kernels.js';
 import type { Backend } from '../backend/backend.js';
 import type { Region } from '../memory.js';
@@ -118,7 +119,7 @@ export abstract class Layer {
   }
 
   protected get c(): BindContext {
-    if (this.ctx === null) throw new Error(`${this.type} layer ${this.name}: used before the model was built`);
+    if (this.ctx === null) throw new InvalidArgumentError(`${this.type} layer ${this.name}: used before the model was built`);
     return this.ctx;
   }
 
@@ -170,7 +171,7 @@ export function fillInit(a: Arr, at: number, n: number, scheme: InitScheme, fanI
 
 export function checkInt(v: unknown, what: string, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new RangeError(`${what} must be an integer >= ${min}, got ${String(v)}`);
+    throw new InvalidArgumentError(`${what} must be an integer >= ${min}, got ${String(v)}`);
   }
   return v;
 }

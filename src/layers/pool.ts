@@ -2,14 +2,15 @@
  * 2x2, stride-2 pooling: the paper's subsampling (sum of the block x a trainable coefficient + a
  * trainable bias per map), average pooling and max pooling. Odd edges are dropped.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Region } from '../memory.js';
 import { fillInit, Layer, sizeOf, type BindContext, type InitScheme, type ParamSpec, type RunContext,
   type Shape } from './layer.js';
 
 function pooledShape(type: string, inShape: Shape): Shape {
-  if (inShape.length !== 3) throw new RangeError(`${type} expects a [C, H, W] input, got [${inShape.join(', ')}]`);
+  if (inShape.length !== 3) throw new InvalidArgumentError(`${type} expects a [C, H, W] input, got [${inShape.join(', ')}]`);
   const [C, H, W] = inShape as [number, number, number];
-  if (H < 2 || W < 2) throw new RangeError(`${type}: a 2x2 window does not fit a ${H}x${W} input`);
+  if (H < 2 || W < 2) throw new InvalidArgumentError(`${type}: a 2x2 window does not fit a ${H}x${W} input`);
   return [C, H >> 1, W >> 1];
 }
 

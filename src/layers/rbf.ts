@@ -2,6 +2,7 @@
  * Euclidean RBF output units (the paper's output layer): y_i = sum_j (x_j - w_ij)^2, the penalty of
  * class i. Prototypes are fixed (not trained); the prediction is the class of least penalty.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Region } from '../memory.js';
 import { checkInt, Layer, sizeOf, type BindContext, type RunContext, type Shape } from './layer.js';
 
@@ -23,14 +24,14 @@ export class RBF extends Layer {
     this.units = checkInt(opts.units, 'rbf units');
     this.prototypes = Float32Array.from(opts.prototypes);
     if (this.prototypes.length % this.units !== 0) {
-      throw new RangeError(`rbf: ${this.prototypes.length} prototype values do not split into ${this.units} units`);
+      throw new InvalidArgumentError(`rbf: ${this.prototypes.length} prototype values do not split into ${this.units} units`);
     }
   }
 
   protected computeOutShape(inShape: Shape): Shape {
     const IN = this.prototypes.length / this.units;
     if (inShape.length !== 1 || inShape[0] !== IN) {
-      throw new RangeError(`rbf: prototypes have ${IN} values per unit but the input is [${inShape.join(', ')}]`);
+      throw new InvalidArgumentError(`rbf: prototypes have ${IN} values per unit but the input is [${inShape.join(', ')}]`);
     }
     return [this.units];
   }

@@ -1,4 +1,5 @@
 /** Layers that move data without arithmetic: Flatten (a view) and Padding (a constant border). */
+import { InvalidArgumentError } from '../errors.js';
 import { checkInt, Layer, sizeOf, type RunContext, type Shape } from './layer.js';
 
 /** [C, H, W] -> [C*H*W]. NCHW is already flat per sample, so the output shares the input's storage. */
@@ -42,7 +43,7 @@ export class Padding extends Layer {
   }
 
   protected computeOutShape(inShape: Shape): Shape {
-    if (inShape.length !== 3) throw new RangeError(`padding expects a [C, H, W] input, got [${inShape.join(', ')}]`);
+    if (inShape.length !== 3) throw new InvalidArgumentError(`padding expects a [C, H, W] input, got [${inShape.join(', ')}]`);
     const [C, H, W] = inShape as [number, number, number];
     return [C, H + 2 * this.pad, W + 2 * this.pad];
   }

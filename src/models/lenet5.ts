@@ -11,10 +11,12 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
-import { decodeModel, encodeModel } from '../io/format.js';
+import { CheckpointError, DisposedError, InvalidArgumentError, ModelFileError } from '../errors.js';
+import { fileAccess } from '../io/files.js';
+import { decodeModel, encodeModel, type DecodedModel } from '../io/format.js';
 import { fromOnnx, toOnnx, type FromOnnxOptions } from '../io/onnx.js';
 import { evaluate, fit, predictBatch, type BatchPrediction, type Evaluation, type FitOptions, type History,
-  type ImageData } from '../train/fit.js';
+  type ImageData, type TrainingProgress } from '../train/fit.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
@@ -28,6 +30,11 @@ export interface ModelOptions {
   backend?: BackendName | Backend;
   /** Batch capacity the arena is laid out for (grows on demand; default 32). */
   batchSize?: number;
+  /**
+   * Memory maximum of the model's arena in bytes (default 2 GiB): a model, batch or optimizer state that
+   * would exceed it fails up front with a MemoryLimitError. Ignored when `backend` is a Backend object.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface Prediction {
@@ -47,8 +54,8 @@ function sameSpec(a: OptimizerSpec, b: OptimizerSpec): boolean {
 }
 
 export class LeNet5 {
-  readonly model: Sequential;
-  readonly backend: Backend;
+  private model_: Sequential | null;
+  private backend_: Backend | null;
   readonly preset: Preset;
   readonly seed: number;
   /** Epochs trained so far over every fit call (schedules and seeds continue from here). */
@@ -56,8 +63,14 @@ export class LeNet5 {
   private optimizer: Optimizer | null = null;
 
   private constructor(model: Sequential, preset: Preset, opts: ModelOptions, initialise: boolean) {
-    this.backend = typeof opts.backend === 'object' ? opts.backend : createBackend(opts.backend);
-    this.model = model.build(this.backend, opts.batchSize ?? 32);
+    const max = opts.maxMemoryBytes;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max > 0)) {
+      throw new InvalidArgumentError(`maxMemoryBytes must be a positive integer number of bytes, got ${String(max)}`);
+    }
+    const bs = opts.batchSize ?? 32;
+    if (!Number.isInteger(bs) || bs < 1) throw new InvalidArgumentError(`batchSize must be an integer >= 1, got ${String(bs)}`);
+    this.backend_ = typeof opts.backend === 'object' ? opts.backend : createBackend(opts.backend, max);
+    this.model_ = model.build(this.backend_, bs);
     this.preset = preset;
     this.seed = opts.seed ?? 0;
     if (initialise) this.model.initialize(this.seed);
@@ -83,22 +96,61 @@ export class LeNet5 {
     const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
     const d = decodeModel(data, opts.source);
     const preset = d.header.preset === 'classic' || d.header.preset === 'modern' ? d.header.preset : null;
-    const net = new LeNet5(d.model, preset, { ...opts, seed: d.header.seed ?? 0 }, false);
-    net.model.setParams(d.params);
-    if (d.header.training) {
-      net.epochsTrained = d.header.training.epochsTrained;
-      if (d.state.length > 0) {
-        const opt = createOptimizer(d.header.training.optimizer as unknown as OptimizerSpec, net.model);
-        opt.steps = d.header.training.steps;
-        if (opt.state.length !== d.state.length) {
-          throw new Error(`${opts.source ?? 'model file'}: optimizer ${String(d.header.training.optimizer['type'])} ` +
-            `needs ${opt.state.length} state tensors, the file has ${d.state.length}`);
-        }
-        opt.state.forEach((r, i) => net.model.view(r).set(d.state[i]!));
-        net.optimizer = opt;
-      }
-    }
+    const seed = Number.isSafeInteger(d.header.seed) ? d.header.seed! : 0;
+    const net = new LeNet5(d.model, preset, { ...opts, seed }, false);
+    net.restoreTraining(d, opts.source ?? 'model file');
     return net;
+  }
+
+  /** Sets params, optimizer state and counters from a decoded file; returns where a checkpointed fit stood. */
+  private restoreTraining(d: DecodedModel, source: string): TrainingProgress | undefined {
+    const model = this.model;
+    model.setParams(d.params);
+    const t = d.header.training;
+    if (!t) return undefined;
+    this.epochsTrained = t.progress?.epoch ?? t.epochsTrained;
+    if (d.state.length > 0) {
+      let opt: Optimizer;
+      try {
+        opt = createOptimizer(t.optimizer as unknown as OptimizerSpec, model);
+      } catch (err) {
+        throw new ModelFileError(`${source}: the training state names an invalid optimizer (${(err as Error).message})`, source, { cause: err });
+      }
+      if (opt.state.length !== d.state.length || opt.state.some((r, i) => r.length !== d.state[i]!.length)) {
+        throw new ModelFileError(`${source}: optimizer ${String(t.optimizer['type'])} needs ${opt.state.length} state tensors ` +
+          `of ${model.paramBlockLength} values, the file has ${d.state.map((s) => s.length).join(', ') || 'none'}`, source);
+      }
+      opt.steps = t.steps;
+      opt.state.forEach((r, i) => model.view(r).set(d.state[i]!));
+      this.optimizer = opt;
+    }
+    return t.progress;
+  }
+
+  /** The layer graph and its arena; throws a DisposedError after `dispose()`. */
+  get model(): Sequential {
+    if (this.model_ === null) throw new DisposedError('this LeNet5 model was disposed; create or load a new one');
+    return this.model_;
+  }
+
+  get backend(): Backend {
+    if (this.backend_ === null) throw new DisposedError('this LeNet5 model was disposed; create or load a new one');
+    return this.backend_;
+  }
+
+  /** True after `dispose()`. */
+  get disposed(): boolean {
+    return this.model_ === null;
+  }
+
+  /**
+   * Releases the model's memory (its wasm instance and arena become garbage). Any later use throws a
+   * DisposedError. Safe to call twice.
+   */
+  dispose(): void {
+    this.model_ = null;
+    this.backend_ = null;
+    this.optimizer = null;
   }
 
   /**
@@ -123,6 +175,11 @@ export class LeNet5 {
 
   /** The model as bytes (JSON header + float32 payload); `training: true` adds optimizer state to resume. */
   save(opts: { training?: boolean } = {}): Uint8Array {
+    return this.encode(opts.training === true);
+  }
+
+  private encode(training: boolean, progress?: TrainingProgress): Uint8Array {
+    const opts = { training };
     const opt = this.optimizer;
     return encodeModel({
       model: this.model,
@@ -133,8 +190,9 @@ export class LeNet5 {
         ? {
           optimizer: (opt?.spec ?? {}) as Record<string, unknown>,
           steps: opt?.steps ?? 0,
-          epochsTrained: this.epochsTrained,
+          epochsTrained: progress?.epoch ?? this.epochsTrained,
           state: opt ? opt.state.map((r) => this.model.view(r)) : [],
+          ...(progress ? { progress } : {}),
         }
         : null,
     });
@@ -152,7 +210,40 @@ export class LeNet5 {
 
   /** Trains in place; resolves with the history (also when aborted, with `aborted: true`). */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
-    let spec = opts.optimizer ?? this.optimizer?.spec ?? this.defaultOptimizer;
+    const model = this.model;
+    const ck = opts.checkpoint;
+    if (ck !== undefined && (ck === null || typeof ck !== 'object' || (ck.path === undefined && ck.write === undefined))) {
+      throw new InvalidArgumentError('fit: checkpoint needs a path (Node) or a write(bytes) callback');
+    }
+    const files = fileAccess();
+    if (ck?.path !== undefined && files === null) {
+      throw new InvalidArgumentError('fit: checkpoint.path needs the Node entry of lenet5; in browsers pass checkpoint.write(bytes)');
+    }
+    let resumeFrom: TrainingProgress | undefined;
+    if (opts.resume !== undefined && opts.resume !== false) {
+      let bytes: Uint8Array | null;
+      let source: string;
+      if (opts.resume instanceof Uint8Array) {
+        bytes = opts.resume;
+        source = 'checkpoint';
+      } else if (ck?.path !== undefined) {
+        bytes = await files!.readIfExists(ck.path);
+        source = ck.path;
+      } else {
+        throw new InvalidArgumentError('fit: resume: true needs checkpoint.path (or pass the checkpoint bytes as resume)');
+      }
+      if (bytes !== null) {
+        const d = decodeModel(bytes, source);
+        if (JSON.stringify(d.header.model) !== JSON.stringify(model.config())) {
+          throw new CheckpointError(`${source}: the checkpoint holds a different architecture (${d.header.model.name}) ` +
+            `than this model (${model.name}); resume with the model of the interrupted run`, source);
+        }
+        resumeFrom = this.restoreTraining(d, source);
+      }
+    }
+    let spec = resumeFrom !== undefined && this.optimizer !== null
+      ? this.optimizer.spec
+      : opts.optimizer ?? this.optimizer?.spec ?? this.defaultOptimizer;
     let optimizer: Optimizer;
     if (typeof (spec as Optimizer).step === 'function') {
       optimizer = spec as Optimizer;
@@ -163,12 +254,19 @@ export class LeNet5 {
       optimizer = createOptimizer(spec as OptimizerSpec, this.model);
     }
     this.optimizer = optimizer;
-    const history = await fit(this.model, train, {
+    const onCheckpoint = ck === undefined ? undefined : async (p: TrainingProgress): Promise<void> => {
+      const bytes = this.encode(true, p);
+      if (ck.write) await ck.write(bytes, p);
+      if (ck.path !== undefined) await files!.writeAtomic(ck.path, bytes);
+    };
+    const history = await fit(model, train, {
       ...opts,
       batchSize: opts.batchSize ?? this.defaultBatchSize,
       optimizer,
       seed: opts.seed ?? this.seed,
       initialEpoch: opts.initialEpoch ?? this.epochsTrained,
+      ...(resumeFrom ? { resumeFrom } : {}),
+      ...(onCheckpoint ? { onCheckpoint } : {}),
     });
     this.epochsTrained += history.epochs.length;
     return history;
@@ -187,13 +285,17 @@ export class LeNet5 {
   predict(batch: { images: ArrayLike<number>; count?: number }): BatchPrediction;
   predict(x: ArrayLike<number> | { images: ArrayLike<number>; count?: number }): Prediction | BatchPrediction {
     const [h, w] = this.model.imageSize;
+    if (x === null || typeof x !== 'object') {
+      throw new InvalidArgumentError(`predict: expected ${h}x${w} pixel values (an array or typed array), got ${x === null ? 'null' : typeof x}`);
+    }
     if ('images' in x && typeof x.images === 'object') {
       const count = x.count ?? Math.floor(x.images.length / (h * w));
       return predictBatch(this.model, x.images, count);
     }
     const img = x as ArrayLike<number>;
     if (img.length !== h * w) {
-      throw new RangeError(`predict: one image must have ${h}x${w} = ${h * w} values, got ${img.length}`);
+      throw new InvalidArgumentError(`predict: one image must have ${h}x${w} = ${h * w} values, got ${String(img.length)} ` +
+        '(row-major, 0..255 or 0..1); resize it first (preprocessImage does the MNIST recipe)');
     }
     const r = predictBatch(this.model, img, 1);
     const scores = r.scores;

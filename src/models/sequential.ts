@@ -9,6 +9,7 @@
  * kernel, one fill(0) over the grads block, the layers' backward in reverse, one optimizer kernel over
  * the flat params/grads/state. Nothing is allocated per step.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { Arr } from '../backend/kernels.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape, type View } from '../layers/layer.js';
@@ -81,13 +82,13 @@ export class Sequential {
   private readonly run: RunContext = { N: 0, training: false, seed: 0 };
 
   constructor(layers: Layer[], opts: SequentialOptions) {
-    if (layers.length === 0) throw new RangeError('a Sequential model needs at least one layer');
+    if (layers.length === 0) throw new InvalidArgumentError('a Sequential model needs at least one layer');
     this.layers = layers;
     if (opts.input.normalization !== 'modern' && opts.input.normalization !== 'classic') {
-      throw new RangeError(`input normalization must be 'modern' or 'classic', got ${String(opts.input.normalization)}`);
+      throw new InvalidArgumentError(`input normalization must be 'modern' or 'classic', got ${String(opts.input.normalization)}`);
     }
     if (opts.input.shape.length !== 3 || opts.input.shape[0] !== 1) {
-      throw new RangeError(`input shape must be [1, H, W], got [${opts.input.shape.join(', ')}]`);
+      throw new InvalidArgumentError(`input shape must be [1, H, W], got [${opts.input.shape.join(', ')}]`);
     }
     this.input = { shape: [...opts.input.shape], normalization: opts.input.normalization };
     this.batchOptions.normalization = opts.input.normalization;
@@ -105,19 +106,19 @@ export class Sequential {
       try {
         shape = l.configure(shape);
       } catch (err) {
-        throw new RangeError(`layer ${i} (${l.name}): ${(err as Error).message}`);
+        throw new InvalidArgumentError(`layer ${i} (${l.name}): ${(err as Error).message}`);
       }
     });
     this.outShape = shape;
     const last = layers[layers.length - 1]!;
     const k = this.loss.kind;
     if (k === 'crossentropy' && !(last instanceof Softmax)) {
-      throw new RangeError(`loss 'crossentropy' needs a Softmax last layer, got ${last.type}`);
+      throw new InvalidArgumentError(`loss 'crossentropy' needs a Softmax last layer, got ${last.type}`);
     }
     if ((k === 'rbf-penalty' || k === 'rbf-map') && !(last instanceof RBF)) {
-      throw new RangeError(`loss '${k}' needs an RBF last layer, got ${last.type}`);
+      throw new InvalidArgumentError(`loss '${k}' needs an RBF last layer, got ${last.type}`);
     }
-    if (this.outShape.length !== 1) throw new RangeError(`the model must end in a flat [classes] output, got [${shape.join(', ')}]`);
+    if (this.outShape.length !== 1) throw new InvalidArgumentError(`the model must end in a flat [classes] output, got [${shape.join(', ')}]`);
     let off = 0;
     this.paramOffsets = layers.map((l) =>
       l.params().map((p) => {
@@ -178,7 +179,7 @@ export class Sequential {
   }
 
   get backend(): Backend {
-    if (this.b === null) throw new Error(`model ${this.name}: not built yet (call build(backend, batchSize))`);
+    if (this.b === null) throw new InvalidArgumentError(`model ${this.name}: not built yet (call build(backend, batchSize))`);
     return this.b;
   }
 
@@ -193,8 +194,8 @@ export class Sequential {
 
   /** Lays the arena out for batches of up to `capacity`. Parameters start at zero; call `initialize`. */
   build(backend: Backend, capacity: number): this {
-    if (this.b !== null) throw new Error(`model ${this.name}: already built`);
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`batch capacity must be >= 1, got ${capacity}`);
+    if (this.b !== null) throw new InvalidArgumentError(`model ${this.name}: already built`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`batch capacity must be >= 1, got ${capacity}`);
     this.b = backend;
     const v = (backend as Backend & { view?: View }).view;
     this.viewFn = v !== undefined ? v.bind(backend) : (r) => r.f32;
@@ -213,8 +214,15 @@ export class Sequential {
    * Re-lays out the batch regions; parameters keep their values.
    */
   allocState(request: StateRequest[]): Region[] {
+    const before = this.stateRequest;
     this.stateRequest = request.map((r) => ({ ...r }));
-    this.layoutFrom(this.markParams, this.cap);
+    try {
+      this.layoutFrom(this.markParams, this.cap);
+    } catch (err) {
+      this.stateRequest = before;
+      this.layoutFrom(this.markParams, this.cap);
+      throw err;
+    }
     return this.stateRegions;
   }
 
@@ -222,7 +230,15 @@ export class Sequential {
   ensureCapacity(n: number): void {
     if (n > this.cap) {
       const keep = this.stateRegions.map((r) => Float64Array.from(this.viewFn(r)));
-      this.layoutFrom(this.markParams, n);
+      const was = this.cap;
+      try {
+        this.layoutFrom(this.markParams, n);
+      } catch (err) {
+        // Over the memory limit: put the previous layout back so the model stays usable, then report.
+        this.layoutFrom(this.markParams, was);
+        this.stateRegions.forEach((r, i) => this.viewFn(r).set(keep[i]!));
+        throw err;
+      }
       this.stateRegions.forEach((r, i) => this.viewFn(r).set(keep[i]!));
     }
   }
@@ -282,12 +298,12 @@ export class Sequential {
 
   /** The whole params block (every layer's tensors, in layer order). */
   get paramsRegion(): Region {
-    if (this.paramsR === null) throw new Error(`model ${this.name}: not built yet`);
+    if (this.paramsR === null) throw new InvalidArgumentError(`model ${this.name}: not built yet`);
     return this.paramsR;
   }
 
   get gradsRegion(): Region {
-    if (this.gradsR === null) throw new Error(`model ${this.name}: not built yet`);
+    if (this.gradsR === null) throw new InvalidArgumentError(`model ${this.name}: not built yet`);
     return this.gradsR;
   }
 
@@ -310,7 +326,7 @@ export class Sequential {
 
   setParams(values: ArrayLike<number>): void {
     if (values.length !== this.paramBlockLength) {
-      throw new RangeError(`expected ${this.paramBlockLength} parameter values, got ${values.length}`);
+      throw new InvalidArgumentError(`expected ${this.paramBlockLength} parameter values, got ${values.length}`);
     }
     this.viewFn(this.paramsRegion).set(values);
   }
@@ -355,7 +371,7 @@ export class Sequential {
   writeBatch(data: Dataset, start: number, N: number, order?: ArrayLike<number>, epoch = 0): void {
     const x = this.viewFn(this.acts[0]!);
     if (data.numClasses > this.classes) {
-      throw new RangeError(`${data.name}: ${data.numClasses} classes but the model has ${this.classes} outputs`);
+      throw new InvalidArgumentError(`${data.name}: ${data.numClasses} classes but the model has ${this.classes} outputs`);
     }
     if (x instanceof Float32Array) {
       const o = this.batchOptions;
@@ -389,7 +405,7 @@ export class Sequential {
     for (let i = 0; i < N; i++) {
       const v = labels[index(i)]!;
       if (!(Number.isInteger(v) && v >= 0 && v < C)) {
-        throw new RangeError(`label ${String(v)} of sample ${index(i)} is not a class in [0, ${C})`);
+        throw new InvalidArgumentError(`label ${String(v)} of sample ${index(i)} is not a class in [0, ${C})`);
       }
       y[i] = v;
     }
@@ -420,7 +436,7 @@ export class Sequential {
 
   /** Runs every layer (or all but the fused softmax when `forLoss`). */
   forward(N: number, training: boolean, seed = 0, forLoss = false): void {
-    if (N > this.cap) throw new RangeError(`batch of ${N} exceeds the model's capacity ${this.cap}`);
+    if (N > this.cap) throw new InvalidArgumentError(`batch of ${N} exceeds the model's capacity ${this.cap}`);
     const run = this.run;
     run.N = N;
     run.training = training;
@@ -461,12 +477,12 @@ export class Sequential {
 
   /** Checks that the SDLM second-derivative pass covers every layer and the loss; throws naming what is missing. */
   checkSecondOrder(): void {
-    if (this.loss.kind === 'mse') throw new Error('SDLM: the mse loss has no second-derivative pass; use an RBF or cross-entropy loss');
+    if (this.loss.kind === 'mse') throw new InvalidArgumentError('SDLM: the mse loss has no second-derivative pass; use an RBF or cross-entropy loss');
     const skip = this.fusedSoftmax || this.predictsByMin ? 1 : 0;
     for (let i = 0; i < this.layers.length - skip; i++) {
       const l = this.layers[i]!;
       if (l.backward2 === undefined) {
-        throw new Error(`SDLM: layer ${i} (${l.name}, ${l.type}) has no second-derivative pass`);
+        throw new InvalidArgumentError(`SDLM: layer ${i} (${l.name}, ${l.type}) has no second-derivative pass`);
       }
     }
   }
@@ -486,7 +502,7 @@ export class Sequential {
     } else if (last instanceof RBF && (this.loss.kind === 'rbf-penalty' || this.loss.kind === 'rbf-map')) {
       last.lossBackward2(N, this.loss.kind === 'rbf-map' ? this.loss.j : 0, this.loss.kind === 'rbf-map');
     } else {
-      throw new Error(`SDLM: loss ${this.loss.kind} has no second-derivative pass`);
+      throw new InvalidArgumentError(`SDLM: loss ${this.loss.kind} has no second-derivative pass`);
     }
     for (let i = L - 2; i >= 0; i--) this.layers[i]!.backward2!(N, i > 0);
   }

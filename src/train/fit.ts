@@ -6,6 +6,7 @@
  */
 import { Dataset } from '../data/dataset.js';
 import { mixSeed } from '../data/random.js';
+import { CheckpointError, InvalidArgumentError, TrainingDivergedError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { Rng } from './rng.js';
@@ -66,6 +67,63 @@ export interface FitOptions {
   onEpochEnd?: (result: EpochResult) => void;
   /** Yield to the event loop at least this often (ms) so UIs and abort signals stay live (default 50). */
   yieldEveryMs?: number;
+  /**
+   * Rescale the gradient when its global L2 norm (over every parameter) exceeds this value; off by
+   * default. Applied before the optimizer step.
+   */
+  clipGradNorm?: number;
+  /**
+   * Check every step that the loss, the gradient and the updated weights are finite (default true). On
+   * failure training stops with a TrainingDivergedError naming the step and the layer, and the model
+   * keeps the weights of the last good step.
+   */
+  guard?: boolean;
+  /**
+   * Write a checkpoint (weights, optimizer state, RNG state, epoch and step) every `every` optimizer
+   * steps and at the end of every epoch. `path` (Node entry: written atomically, temp file + fsync +
+   * rename) or `write` (any platform: receives the bytes). See `resume`.
+   */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue an interrupted run: `true` reads `checkpoint.path` when it exists (else starts fresh), or
+   * pass the checkpoint's bytes. Call fit with the same options as the interrupted run; the result is
+   * bit-identical to a run that was never interrupted.
+   */
+  resume?: boolean | Uint8Array;
+  /** @internal Where an interrupted run stopped (set by `LeNet5.fit` from a checkpoint). */
+  resumeFrom?: TrainingProgress;
+  /** @internal Serialises and stores a checkpoint (set by `LeNet5.fit`). */
+  onCheckpoint?: (progress: TrainingProgress) => Promise<void>;
+}
+
+export interface CheckpointOptions {
+  /** Optimizer steps between checkpoints (default: only at epoch ends). */
+  every?: number;
+  /** File to write (Node entry). */
+  path?: string;
+  /** Receives every checkpoint's bytes (browsers, custom storage). May return a promise. */
+  write?: (bytes: Uint8Array, progress: TrainingProgress) => void | Promise<void>;
+}
+
+/** Where a run stands: stored in checkpoints so that `resume` continues exactly where it stopped. */
+export interface TrainingProgress {
+  /** First epoch of the interrupted fit call and how many it was asked for. */
+  fitStart: number;
+  fitEpochs: number;
+  /** Epoch in progress (0-based, over every fit call) and the next batch of it to run. */
+  epoch: number;
+  batch: number;
+  /** State of the epoch's random stream after `batch` batches. */
+  rng: [number, number, number, number];
+  seed: number;
+  batchSize: number;
+  shuffle: boolean;
+  /** Training samples (a resumed run must see the same data). */
+  count: number;
+  /** Running sums of the epoch in progress. */
+  lossSum: number;
+  correct: number;
+  seen: number;
 }
 
 export interface Evaluation {
@@ -86,7 +144,7 @@ export interface Evaluation {
 export function asDataset(data: ImageData, model: Sequential, what = 'data'): Dataset {
   if (data instanceof Dataset) return checkFits(data, model, what);
   if (data === null || typeof data !== 'object' || !(data.images instanceof Uint8Array)) {
-    throw new TypeError(`${what}: expected a Dataset or { images: Uint8Array, labels }`);
+    throw new InvalidArgumentError(`${what}: expected a Dataset or { images: Uint8Array, labels }`);
   }
   const [h, w] = model.imageSize;
   const labels = data.labels instanceof Uint8Array ? data.labels : Uint8Array.from(data.labels);
@@ -97,10 +155,10 @@ export function asDataset(data: ImageData, model: Sequential, what = 'data'): Da
 function checkFits(d: Dataset, model: Sequential, what: string): Dataset {
   const [h, w] = model.imageSize;
   if (d.height !== h || d.width !== w) {
-    throw new RangeError(`${what}: images are ${d.height}x${d.width} but the model reads ${h}x${w}`);
+    throw new InvalidArgumentError(`${what}: images are ${d.height}x${d.width} but the model reads ${h}x${w}; resize them (see preprocessImage)`);
   }
   if (d.numClasses > model.classes) {
-    throw new RangeError(`${what}: ${d.numClasses} classes but the model has ${model.classes} outputs`);
+    throw new InvalidArgumentError(`${what}: ${d.numClasses} classes but the model has ${model.classes} outputs`);
   }
   return d;
 }
@@ -123,9 +181,23 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be an integer >= 0, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
-  if (data.count === 0) throw new RangeError('training data is empty');
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    throw new InvalidArgumentError(`fit: epochs must be an integer >= 1, got ${String(epochs)}`);
+  }
+  if (data.count === 0) throw new InvalidArgumentError('fit: the training data is empty; pass at least one sample');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count) {
+    throw new InvalidArgumentError(`fit: batchSize must be an integer >= 1 and at most ${data.count} (the number of training ` +
+      `samples), got ${String(batchSize)}`);
+  }
+  const clip = opts.clipGradNorm;
+  if (clip !== undefined && !(typeof clip === 'number' && clip > 0 && Number.isFinite(clip))) {
+    throw new InvalidArgumentError(`fit: clipGradNorm must be a finite number > 0, got ${String(clip)}`);
+  }
+  const every = opts.checkpoint?.every;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1)) {
+    throw new InvalidArgumentError(`fit: checkpoint.every must be an integer >= 1 (optimizer steps), got ${String(every)}`);
+  }
+  // Fails up front (MemoryLimitError) when the batch does not fit the memory maximum.
   model.ensureCapacity(batchSize);
   const spec = opts.optimizer ?? { type: 'adam' };
   const optimizer = isOptimizer(spec) ? spec : createOptimizer(spec, model);
@@ -133,14 +205,36 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   const seed = opts.seed ?? 0;
   const shuffle = opts.shuffle ?? true;
   const yieldMs = opts.yieldEveryMs ?? 50;
-  const first = opts.initialEpoch ?? 0;
+  const guard = opts.guard ?? true;
+  const resume = opts.resumeFrom;
+  if (resume !== undefined) {
+    const want = { seed, batchSize, shuffle, count: data.count };
+    for (const k of Object.keys(want) as (keyof typeof want)[]) {
+      if (resume[k] !== want[k]) {
+        throw new CheckpointError(`resume: the checkpoint was written with ${k} ${String(resume[k])} but this run has ${String(want[k])}; ` +
+          'resume with the options and data of the interrupted run');
+      }
+    }
+  }
+  const first = resume?.fitStart ?? opts.initialEpoch ?? 0;
   const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false };
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);
+  const params = model.paramsRegion;
+  const good = guard ? new Float32Array(model.paramBlockLength) : null;
   let lastYield = now();
+  let sinceCheckpoint = 0;
+  const progress = (e: number, b: number, rng: Rng, lossSum: number, correct: number, seen: number): TrainingProgress => ({
+    fitStart: first, fitEpochs: epochs, epoch: e, batch: b, rng: rng.state, seed, batchSize, shuffle, count: data.count,
+    lossSum, correct, seen,
+  });
+  const checkpoint = async (p: TrainingProgress): Promise<void> => {
+    sinceCheckpoint = 0;
+    if (opts.onCheckpoint) await opts.onCheckpoint(p);
+  };
 
-  for (let e = first; e < first + epochs; e++) {
+  for (let e = resume?.epoch ?? first; e < first + epochs; e++) {
     if (opts.signal?.aborted) {
       history.aborted = true;
       break;
@@ -149,27 +243,68 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     // One stream per (seed, epoch): fit(2 epochs) and fit(1) + fit(1) draw the same numbers.
     const rng = new Rng(mixSeed(seed, e));
     const lr = schedule(e);
+    if (!(Number.isFinite(lr) && lr >= 0)) {
+      throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
+    }
     if (shuffle) data.permutation(rng.u32(), order);
-    optimizer.beforeEpoch({ model, data, rng, epoch: e });
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    for (let b = 0; b < batches; b++) {
+    let b0 = 0;
+    if (resume !== undefined && e === resume.epoch && resume.batch > 0) {
+      // Mid-epoch: the optimizer state (SDLM's h_kk included) came from the checkpoint.
+      rng.state = resume.rng;
+      b0 = resume.batch;
+      lossSum = resume.lossSum;
+      correct = resume.correct;
+      seen = resume.seen;
+    } else {
+      optimizer.beforeEpoch({ model, data, rng, epoch: e });
+    }
+    for (let b = b0; b < batches; b++) {
       const start = b * batchSize;
       const N = Math.min(batchSize, data.count - start);
       model.writeBatch(data, start, N, order, e);
       model.forward(N, true, rng.u32(), true);
       const loss = model.computeLoss(N);
       if (!Number.isFinite(loss)) {
-        throw new Error(`training diverged: loss is ${loss} at epoch ${e + 1}, batch ${b + 1}; lower the learning rate`);
+        throw diverged(model, optimizer.steps, e, b, 'loss', `the loss is ${loss}`, firstNonFiniteActivation(model, N));
       }
       correct += countCorrect(model, N);
       model.zeroGrad();
       model.backward(N);
+      if (guard || clip !== undefined) {
+        const grads = model.view(model.gradsRegion);
+        let sq = 0;
+        for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
+        if (!Number.isFinite(sq)) {
+          const at = firstNonFinite(grads);
+          throw diverged(model, optimizer.steps, e, b, 'gradient', `the gradient is not finite (${grads[at]})`, paramName(model, at));
+        }
+        if (clip !== undefined && sq > clip * clip) {
+          const scale = clip / Math.sqrt(sq);
+          for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
+        }
+      }
+      if (good !== null) good.set(model.view(params));
       optimizer.step(lr, N);
+      if (good !== null) {
+        const w = model.view(params);
+        let acc = 0;
+        for (let i = 0; i < w.length; i++) acc += w[i]! * 0;
+        if (acc !== 0) {
+          const at = firstNonFinite(w);
+          const bad = w[at];
+          w.set(good);
+          throw diverged(model, optimizer.steps - 1, e, b, 'weight', `the update made a weight ${bad}`, paramName(model, at));
+        }
+      }
       lossSum += loss * N;
       seen += N;
       opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
+      if (every !== undefined && ++sinceCheckpoint >= every && b + 1 < batches) {
+        await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
+      }
       if (now() - lastYield > yieldMs) {
         await yieldNow();
         lastYield = now();
@@ -194,9 +329,49 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     history.epochs.push(result);
     history.loss.push(result.loss);
     history.accuracy.push(result.accuracy);
+    // Batch 0 of the next epoch: a resumed run starts that epoch afresh (its stream comes from seed and epoch).
+    if (opts.onCheckpoint) await checkpoint(progress(e + 1, 0, rng, 0, 0, 0));
     opts.onEpochEnd?.(result);
   }
   return history;
+}
+
+function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
+/** "layer conv2 (conv2d), weight" for an index into the params or grads block. */
+function paramName(model: Sequential, at: number): string {
+  let name = 'unknown layer';
+  model.layers.forEach((l, i) => {
+    l.params().forEach((p, j) => {
+      if (model.paramOffsets[i]![j]! <= at) name = `layer ${l.name} (${l.type}), ${p.name}`;
+    });
+  });
+  return name;
+}
+
+/** The first layer whose output holds a non-finite value in the current batch. */
+function firstNonFiniteActivation(model: Sequential, N: number): string {
+  const input = model.view(model.inputRegion);
+  if (firstNonFinite(input.subarray(0, N * model.inputSize)) >= 0) return 'the input batch';
+  for (let i = 0; i < model.layers.length; i++) {
+    const out = model.view(model.activation(i));
+    const l = model.layers[i]!;
+    const n = Math.min(out.length, (out.length / model.capacity) * N);
+    if (firstNonFinite(out.subarray(0, n)) >= 0) return `layer ${l.name} (${l.type}), output`;
+  }
+  return 'the loss';
+}
+
+function diverged(model: Sequential, step: number, epoch: number, batch: number,
+  quantity: 'loss' | 'gradient' | 'weight', what: string, layer: string): TrainingDivergedError {
+  void model;
+  return new TrainingDivergedError(
+    `training diverged at step ${step + 1} (epoch ${epoch + 1}, batch ${batch + 1}): ${what} in ${layer}; ` +
+      'the model keeps the weights of the last good step; lower the learning rate or set clipGradNorm',
+    { step, epoch, batch, layer, quantity });
 }
 
 /** Correct predictions in the current batch (labels already in the arena, output computed). */
@@ -262,7 +437,10 @@ export interface BatchPrediction {
 export function predictBatch(model: Sequential, images: ArrayLike<number>, count: number): BatchPrediction {
   const [h, w] = model.imageSize;
   if (images.length < count * h * w) {
-    throw new RangeError(`predict: ${count} images of ${h}x${w} need ${count * h * w} values, got ${images.length}`);
+    throw new InvalidArgumentError(`predict: ${count} images of ${h}x${w} need ${count * h * w} values, got ${images.length}`);
+  }
+  if (!Number.isInteger(count) || count < 0) {
+    throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
   }
   const C = model.classes;
   const cap = model.capacity;

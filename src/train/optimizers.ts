@@ -2,6 +2,7 @@
  * Optimizers: plain descriptions (`sgd(...)`, `adam(...)`, `sdlm(...)`, serialisable into a checkpoint)
  * and their bound state. Every update is one kernel call over the flat params/grads/state ranges.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Region } from '../memory.js';
@@ -95,7 +96,7 @@ export interface Optimizer {
 function num(v: number | undefined, dflt: number, what: string, lo = 0): number {
   const x = v ?? dflt;
   if (!(typeof x === 'number' && Number.isFinite(x) && x >= lo)) {
-    throw new RangeError(`${what} must be a finite number >= ${lo}, got ${String(v)}`);
+    throw new InvalidArgumentError(`${what} must be a finite number >= ${lo}, got ${String(v)}`);
   }
   return x;
 }
@@ -112,7 +113,7 @@ export function createOptimizer(spec: OptimizerSpec, model: Sequential): Optimiz
       const momentum = num(spec.momentum, 0, 'sgd momentum');
       const wd = num(spec.weightDecay, 0, 'sgd weightDecay');
       const nesterov = spec.nesterov ? 1 : 0;
-      if (nesterov && momentum === 0) throw new RangeError('sgd: nesterov needs a momentum > 0');
+      if (nesterov && momentum === 0) throw new InvalidArgumentError('sgd: nesterov needs a momentum > 0');
       const [velocity] = model.allocState([{ name: 'sgd.velocity', length: P }]);
       return {
         spec, steps: 0, state: [velocity!],
@@ -130,7 +131,7 @@ export function createOptimizer(spec: OptimizerSpec, model: Sequential): Optimiz
       const b2 = num(spec.beta2, 0.999, 'adam beta2');
       const eps = num(spec.eps, 1e-7, 'adam eps');
       const wd = num(spec.weightDecay, 0, 'adam weightDecay');
-      if (b1 >= 1 || b2 >= 1) throw new RangeError(`adam: betas must be < 1, got ${b1}, ${b2}`);
+      if (b1 >= 1 || b2 >= 1) throw new InvalidArgumentError(`adam: betas must be < 1, got ${b1}, ${b2}`);
       const [m, v] = model.allocState([{ name: 'adam.m', length: P }, { name: 'adam.v', length: P }]);
       return {
         spec, steps: 0, state: [m!, v!],
@@ -161,7 +162,7 @@ export function createOptimizer(spec: OptimizerSpec, model: Sequential): Optimiz
       };
     }
     default:
-      throw new RangeError(`unknown optimizer ${JSON.stringify((spec as { type?: unknown }).type)}`);
+      throw new InvalidArgumentError(`unknown optimizer ${JSON.stringify((spec as { type?: unknown }).type)}`);
   }
 }
 

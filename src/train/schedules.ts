@@ -1,6 +1,7 @@
 /**
  * Learning-rate schedules: functions of the 0-based epoch (pass) returning the rate for that epoch.
  */
+import { InvalidArgumentError } from '../errors.js';
 export type Schedule = (epoch: number) => number;
 
 /** The same rate every epoch. */
@@ -12,7 +13,7 @@ export function constantLr(lr: number): Schedule {
 /** Multiplies the rate by `factor` every `every` epochs: lr * factor^floor(epoch / every). */
 export function stepLr(opts: { lr: number; factor: number; every: number }): Schedule {
   checkRate(opts.lr);
-  if (!(opts.every >= 1)) throw new RangeError(`stepLr: every must be >= 1, got ${opts.every}`);
+  if (!(opts.every >= 1)) throw new InvalidArgumentError(`stepLr: every must be >= 1, got ${opts.every}`);
   return (epoch) => opts.lr * opts.factor ** Math.floor(epoch / opts.every);
 }
 
@@ -31,7 +32,7 @@ export function piecewiseLr(pieces: readonly { until: number; lr: number }[], af
  * 0.00005 for 9-12, 0.00001 after; every value multiplied by `scale`.
  */
 export function paperSchedule(scale = 1): Schedule {
-  if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`paperSchedule: scale must be > 0, got ${scale}`);
+  if (!(scale > 0 && Number.isFinite(scale))) throw new InvalidArgumentError(`paperSchedule: scale must be > 0, got ${scale}`);
   return piecewiseLr([
     { until: 2, lr: 0.0005 * scale },
     { until: 5, lr: 0.0002 * scale },
@@ -42,6 +43,6 @@ export function paperSchedule(scale = 1): Schedule {
 
 function checkRate(lr: number): void {
   if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
-    throw new RangeError(`learning rate must be a finite number >= 0, got ${String(lr)}`);
+    throw new InvalidArgumentError(`learning rate must be a finite number >= 0, got ${String(lr)}`);
   }
 }

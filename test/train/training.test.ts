@@ -196,7 +196,7 @@ describe('fit', () => {
 
   it('validates its options and data with clear errors', async () => {
     const net = LeNet5.modern({ seed: 1 });
-    await expect(net.fit(train, { epochs: -1 })).rejects.toThrow(/epochs must be an integer >= 0/);
+    await expect(net.fit(train, { epochs: -1 })).rejects.toThrow(/epochs must be an integer >= 1/);
     await expect(net.fit(train, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1/);
     await expect(net.fit(train, { optimizer: sgd({ lr: -1 }) })).rejects.toThrow(/sgd lr must be a finite number/);
     await expect(net.fit(train, { optimizer: sgd({ lr: 0.1, nesterov: true }) })).rejects.toThrow(/nesterov needs a momentum/);
