@@ -15,7 +15,8 @@
 //
 // Scratch `col` (convScratchLength floats, src/backend/kernels.ts), in order:
 //   pack  4*max(Kp, KC) floats: a 4-row panel of masked weights
-//   cols  the column matrix: (K, Pp), or when P == 1 (N, K) / (N, Kp) / (N, C*KKp) for the whole batch
+//   cols  the column matrices of the whole batch, N x (K, Pp) (the forward leaves them for the weight
+//         gradient), or when P == 1 (N, K) / (N, Kp) / (N, C*KKp)
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
 import { sgemmNN, sgemmNT } from './gemm';
 
@@ -32,16 +33,29 @@ const KC = 128;
 }
 
 @inline function zero(p: usize, n: i32): void {
-  let i = 0;
   const z = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
-  for (; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
+  if (n >= 4) {
+    // Whole vectors, the last one overlapping the previous: no scalar tail on short rows.
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
+    if (i < n) v128.store(p + (<usize>(n - 4) << 2), z);
+    return;
+  }
+  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
 }
 
+/** Copies n floats, dst and src not overlapping (the last vector may rewrite lanes already copied). */
 @inline function copy(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+  if (n >= 4) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+    if (i < n) {
+      const o = <usize>(n - 4) << 2;
+      v128.store(dst + o, v128.load(src + o));
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
 @inline function addTo(dst: usize, src: usize, n: i32): void {
@@ -172,6 +186,11 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   const P = OH * OW, Pp = up4(P), K = C * KH * KW;
   const pack = col, cols = col + colsOffset(K);
   const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
+  if (P == 1 && mask == 0 && pad == 0) {
+    // The kernel covers the whole unpadded input (LeNet C5): each sample's column IS its input, (N, K).
+    sgemmNT(out, OC, inp, K, weight, K, bias, 0, 0, N, OC, K, false);
+    return;
+  }
   if (P == 1 && mask == 0) {
     // One output per map: the column of sample n is its row of an (N, K) matrix; out (N, OC) = that x W^T.
     for (let n = 0; n < N; n++) {
@@ -180,17 +199,19 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
     sgemmNT(out, OC, cols, K, weight, K, bias, 0, 0, N, OC, K, false);
     return;
   }
+  // Sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
+  const colB = <usize>(K * Pp) << 2;
   for (let n = 0; n < N; n++) {
-    const outN = out + <usize>n * outB;
-    im2col(cols, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    const outN = out + <usize>n * outB, colN = cols + <usize>n * colB;
+    im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
     if (mask == 0) {
-      sgemmNN(outN, P, weight, K, 1, cols, Pp, bias, 0, 0, OC, P, K, false, true);
+      sgemmNN(outN, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
       continue;
     }
     for (let oc0 = 0; oc0 < OC; oc0 += 4) {
       const mr = min(4, OC - oc0);
       packRows(pack, weight, mask, oc0, mr, C, KH * KW);
-      sgemmNN(outN + (<usize>(oc0 * P) << 2), P, pack, 1, 4, cols, Pp, bias + (<usize>oc0 << 2), 0, 0,
+      sgemmNN(outN + (<usize>(oc0 * P) << 2), P, pack, 1, 4, colN, Pp, bias + (<usize>oc0 << 2), 0, 0,
         mr, P, K, false, true);
     }
   }
@@ -207,6 +228,11 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
   const P = OH * OW, Pp = up4(P), K = C * KH * KW, Kp = up4(K), KK = KH * KW;
   const pack = col, cols = col + colsOffset(K);
   const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
+  if (P == 1 && mask == 0 && pad == 0) {
+    // Columns are the inputs themselves: dinp (N, K) = dout (N, OC) x W (OC, K), no scatter.
+    sgemmNN(dinp, K, dout, OC, 1, weight, K, 0, 0, 0, N, K, OC, false, false);
+    return;
+  }
   if (P == 1 && mask == 0) {
     // dcolT (N, K) = dout (N, OC) x W (OC, K); row n is sample n's column.
     sgemmNN(cols, Kp, dout, OC, 1, weight, K, 0, 0, 0, N, K, OC, false, false);
@@ -235,9 +261,13 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
   }
 }
 
-/** dweight (OC, C, KH, KW) += gradient (masked entries untouched); dbias (OC) += dout summed per map. */
+/**
+ * dweight (OC, C, KH, KW) += gradient (masked entries untouched); dbias (OC) += dout summed per map.
+ * `reuse` != 0: `col` still holds the columns convForward built from this same `inp` (no convBackwardInput
+ * or other call on `col` in between), so they are read instead of rebuilt.
+ */
 export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, inp: usize, mask: usize, col: usize,
-  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, reuse: i32): void {
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   const P = OH * OW, K = C * KH * KW, KK = KH * KW, KKp = up4(KK), ldt = C * KKp;
@@ -261,6 +291,11 @@ export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, i
 
   // Per input map c the mask is one flag per output row: rows with flag 0 are left untouched.
   const rowMask = mask;
+  if (P == 1 && mask == 0 && pad == 0) {
+    // Columns are the inputs themselves: dW (OC, K) += dout^T (OC, N) x inp (N, K), as a dense layer.
+    sgemmNN(dweight, K, dout, 1, OC, inp, K, 0, 0, 0, OC, K, N, true, false);
+    return;
+  }
   if (P == 1) {
     // The batch is the reduction: colT (N, C*KKp), A[oc, n] = dout[n, oc].
     for (let n = 0; n < N; n++) {
@@ -274,15 +309,17 @@ export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, i
   }
   // dW[oc, k] += dot(dout_n[oc, :], col_n[k, :]): both contiguous along the output positions.
   const Pp = up4(P);
+  const colB = <usize>(K * Pp) << 2;
   for (let n = 0; n < N; n++) {
     const doutN = dout + <usize>n * outB;
-    im2col(cols, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    const colN = reuse != 0 ? cols + <usize>n * colB : cols;
+    if (reuse == 0) im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
     if (mask == 0) {
-      sgemmNT(dweight, K, doutN, P, cols, Pp, 0, 0, 0, OC, K, P, true);
+      sgemmNT(dweight, K, doutN, P, colN, Pp, 0, 0, 0, OC, K, P, true);
       continue;
     }
     for (let c = 0; c < C; c++) {
-      sgemmNT(dweight + (<usize>(c * KK) << 2), K, doutN, P, cols + (<usize>(c * KK * Pp) << 2), Pp, 0,
+      sgemmNT(dweight + (<usize>(c * KK) << 2), K, doutN, P, colN + (<usize>(c * KK * Pp) << 2), Pp, 0,
         mask + (<usize>c << 2), C, OC, KK, P, true);
     }
   }

@@ -20,8 +20,8 @@ export function createJsBackend(maxBytes?: number): Backend {
       ref.convForward(f(out), f(inp), f(weight), f(bias), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       ref.convBackwardInput(f(dinp), f(dout), f(weight), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad),
-    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad) =>
-      ref.convBackwardWeights(f(dweight), f(dbias), f(dout), f(inp), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad),
+    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse) =>
+      ref.convBackwardWeights(f(dweight), f(dbias), f(dout), f(inp), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad, reuse),
     avgPoolForward: (out, inp, N, C, H, W) => ref.avgPoolForward(f(out), f(inp), N, C, H, W),
     avgPoolBackward: (dinp, dout, N, C, H, W) => ref.avgPoolBackward(f(dinp), f(dout), N, C, H, W),
     subsampleForward: (out, inp, coeff, bias, N, C, H, W) =>

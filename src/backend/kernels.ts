@@ -17,8 +17,12 @@ export interface Kernels<F, I> {
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
   convBackwardInput(dinp: F, dout: F, weight: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
+  /**
+   * `reuse` = 1 when `col` still holds what convForward left there for this same `inp` (no other conv call
+   * on `col` since): the wasm kernel then skips rebuilding the column matrices. Default 0.
+   */
   convBackwardWeights(dweight: F, dbias: F, dout: F, inp: F, mask: F | null, col: F,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
+    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, reuse?: number): void;
 
   // pool.ts — 2x2 windows, stride 2, out (N, C, H>>1, W>>1) (odd edges dropped)
   avgPoolForward(out: F, inp: F, N: number, C: number, H: number, W: number): void;
@@ -123,8 +127,8 @@ export function convScratchLength(N: number, C: number, H: number, W: number, KH
   const K = C * KH * KW;
   const KKp = up4(KH * KW);
   // Mirrors assembly/conv.ts: a 4-row panel of masked weights (at least 4 x 128 floats), then the column
-  // matrix of one sample, (K, P) with rows padded to a multiple of 4; when P == 1 the columns of the whole
-  // batch instead, at most (N, C*KKp).
+  // matrices of the whole batch, N x (K, P) with rows padded to a multiple of 4 (kept from the forward
+  // for the weight gradient); when P == 1 at most (N, C*KKp).
   const pack = 4 * Math.max(up4(K), 128);
-  return pack + Math.max(K * up4(P), P === 1 ? N * C * KKp : 0);
+  return pack + Math.max(N * K * up4(P), P === 1 ? N * C * KKp : 0);
 }

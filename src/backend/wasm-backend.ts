@@ -28,8 +28,9 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number)
       k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
-    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad) =>
-      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
+    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse = 0) =>
+      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad,
+        reuse),
     avgPoolForward: (out, inp, N, C, H, W) => k.avgPoolForward(out.ptr, inp.ptr, N, C, H, W),
     avgPoolBackward: (dinp, dout, N, C, H, W) => k.avgPoolBackward(dinp.ptr, dout.ptr, N, C, H, W),
     subsampleForward: (out, inp, coeff, bias, N, C, H, W) =>

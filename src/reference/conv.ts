@@ -68,7 +68,8 @@ export function convBackwardInput(dinp: Arr, dout: Arr, weight: Arr, mask: Arr |
 
 /** dweight += dout * inp over the batch (masked entries untouched); dbias += dout summed per map. */
 export function convBackwardWeights(dweight: Arr, dbias: Arr, dout: Arr, inp: Arr, mask: Arr | null, col: Arr,
-  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void {
+  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, reuse = 0): void {
+  void reuse; // direct loops read inp; the wasm kernel's column reuse has nothing to mirror here
   void col;
   const OH = H + 2 * pad - KH + 1;
   const OW = W + 2 * pad - KW + 1;

@@ -180,6 +180,16 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
       }
     }
 
+    // The weight gradient from the columns the forward left in the scratch (reuse = 1) is the same.
+    const eDw2 = Float64Array.from(eDw);
+    const eDb2 = Float64Array.from(eDb);
+    ref.convBackwardWeights(eDw2, eDb2, G, X, m, scratch, N, C, H, W, OC, KH, KW, pad);
+    b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad);
+    b.convBackwardWeights(dweight.r, dbias.r, dout, inp, mask, col.r, N, C, H, W, OC, KH, KW, pad, 1);
+    expectClose(dweight.r.f32, eDw2, tol(eDw2, `convBackwardWeights (reused columns) dweight ${label(s)}`));
+    expectClose(dbias.r.f32, eDb2, tol(eDb2, `convBackwardWeights (reused columns) dbias ${label(s)}`));
+    for (const r of [col, out, dinp, dweight, dbias]) r.check();
+
     // Run again on dirty scratch and dirty dinp: results must not depend on what was left behind.
     dinp.r.f32.fill(1e30);
     b.convBackwardInput(dinp.r, dout, weight, mask, col.r, N, C, H, W, OC, KH, KW, pad);

@@ -1,0 +1,100 @@
+/**
+ * Per-layer profile of a training step: each layer's forward and backward timed apart over many steps
+ * of one model on one backend (plus the loss, zeroGrad and optimizer update), in microseconds per step
+ * and as a share of the step. Used by the training benchmark's `perLayer` breakdown.
+ */
+import type { BackendName } from '../backend/backend.js';
+import { LeNet5 } from '../models/lenet5.js';
+import { adam, createOptimizer, sdlm } from '../train/optimizers.js';
+
+export interface LayerTiming {
+  layer: string;
+  type: string;
+  /** Microseconds per step. */
+  forwardUs: number;
+  backwardUs: number;
+  /** Share of the whole step (0..1). */
+  share: number;
+}
+
+const now = (): number => performance.now();
+
+/**
+ * Times about `steps` training steps of a batch of `batchSize` random images, layer by layer; each slot's
+ * figure is the best mean over 5 rounds. `stepUs` is the sum of the slots.
+ */
+export function profileTrainingStep(model: 'modern' | 'classic', backend: BackendName, batchSize = 32, steps = 200):
+  { perLayer: LayerTiming[]; stepUs: number } {
+  const net = model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize }) : LeNet5.classic({ seed: 1, backend, batchSize });
+  const m = net.model;
+  const opt = createOptimizer(model === 'modern' ? adam() : sdlm(), m);
+  const N = batchSize;
+  const images = new Uint8Array(N * 784);
+  let s = 7;
+  for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+  const labels = Array.from({ length: N }, (_, i) => i % 10);
+  m.setInput(images, N, (i) => i);
+  m.setLabels(labels, N, (i) => i);
+  // SDLM's h_kk estimate is per pass, not per step: left at zero here (mu keeps the update finite).
+  const L = m.layers.length;
+  // Per slot (layer forward, layer backward, the rest) the best of several rounds: a shared machine's noise
+  // only ever adds time.
+  const rounds = 5;
+  const fw = new Float64Array(L).fill(Infinity);
+  const bw = new Float64Array(L).fill(Infinity);
+  let other = Infinity;
+  const rf = new Float64Array(L);
+  const rb = new Float64Array(L);
+  const fusedSoftmax = m.loss.kind === 'crossentropy';
+  const run = { N, training: true, seed: 0 };
+  const warm = Math.max(5, steps >> 3);
+  const per = Math.max(1, Math.floor(steps / rounds));
+  for (let r = -1; r < rounds; r++) {
+    const n = r < 0 ? warm : per;
+    rf.fill(0);
+    rb.fill(0);
+    let ro = 0;
+    for (let step = 0; step < n; step++) {
+      run.seed = step;
+      const last = fusedSoftmax ? L - 1 : L;
+      for (let i = 0; i < last; i++) {
+        const t0 = now();
+        m.layers[i]!.forward(run);
+        rf[i]! += now() - t0;
+      }
+      let t0 = now();
+      m.computeLoss(N);
+      m.zeroGrad();
+      ro += now() - t0;
+      const start = fusedSoftmax ? L - 2 : L - 1;
+      for (let i = start; i >= 0; i--) {
+        t0 = now();
+        m.layers[i]!.backward(N, i > 0);
+        rb[i]! += now() - t0;
+      }
+      t0 = now();
+      opt.step(model === 'modern' ? 1e-4 : 1e-5, N);
+      ro += now() - t0;
+    }
+    if (r < 0) continue;
+    for (let i = 0; i < L; i++) {
+      fw[i] = Math.min(fw[i]!, rf[i]! / n);
+      bw[i] = Math.min(bw[i]!, rb[i]! / n);
+    }
+    other = Math.min(other, ro / n);
+  }
+  for (let i = 0; i < L; i++) {
+    if (!Number.isFinite(fw[i]!)) fw[i] = 0;
+    if (!Number.isFinite(bw[i]!)) bw[i] = 0;
+  }
+  let total = other;
+  for (let i = 0; i < L; i++) total += fw[i]! + bw[i]!;
+  const perLayer: LayerTiming[] = m.layers.map((l, i) => ({
+    layer: l.name, type: l.type,
+    forwardUs: +(fw[i]! * 1000).toFixed(1), backwardUs: +(bw[i]! * 1000).toFixed(1),
+    share: +((fw[i]! + bw[i]!) / total).toFixed(3),
+  }));
+  perLayer.push({ layer: 'loss+zeroGrad+update', type: 'step', forwardUs: +(other * 1000).toFixed(1), backwardUs: 0,
+    share: +(other / total).toFixed(3) });
+  return { perLayer, stepUs: +(total * 1000).toFixed(1) };
+}
