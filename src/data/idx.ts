@@ -4,7 +4,7 @@
  * names the file and the problem in every error: a truncated or padded file is an error, never a
  * silently partial dataset.
  */
-import { DataFormatError } from './errors.js';
+import { DataFormatError, InvalidArgumentError } from './errors.js';
 import { gunzipWeb, isGzip } from './gzip.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -129,14 +129,14 @@ function typeOfData(data: IdxData): IdxType {
 export function writeIdx(dims: readonly number[], data: IdxData): Uint8Array {
   const type = typeOfData(data);
   const size = TYPE_CODES[CODE_OF[type]]!.size;
-  if (dims.length < 1 || dims.length > 255) throw new RangeError(`writeIdx: rank ${dims.length} outside 1..255`);
+  if (dims.length < 1 || dims.length > 255) throw new InvalidArgumentError(`writeIdx: rank ${dims.length} outside 1..255`);
   let count = 1;
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new RangeError(`writeIdx: bad dim ${d}`);
+    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new InvalidArgumentError(`writeIdx: bad dim ${d}`);
     count *= d;
   }
   if (count !== data.length) {
-    throw new RangeError(`writeIdx: dims [${dims.join(', ')}] hold ${count} elements, data has ${data.length}`);
+    throw new InvalidArgumentError(`writeIdx: dims [${dims.join(', ')}] hold ${count} elements, data has ${data.length}`);
   }
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + count * size);

@@ -97,7 +97,7 @@ export interface FitOptions {
 }
 
 export interface CheckpointOptions {
-  /** Optimizer steps between checkpoints (default: only at epoch ends). */
+  /** Write a checkpoint whenever the optimizer step count is a multiple of this (default: only at epoch ends). */
   every?: number;
   /** File to write (Node entry). */
   path?: string;
@@ -224,13 +224,11 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   const params = model.paramsRegion;
   const good = guard ? new Float32Array(model.paramBlockLength) : null;
   let lastYield = now();
-  let sinceCheckpoint = 0;
   const progress = (e: number, b: number, rng: Rng, lossSum: number, correct: number, seen: number): TrainingProgress => ({
-    fitStart: first, fitEpochs: epochs, epoch: e, batch: b, rng: rng.state, seed, batchSize, shuffle, count: data.count,
+    fitStart: first, fitEpochs: epochs, epoch: e, batch: b, rng: rng.state.map((v) => v >>> 0) as TrainingProgress['rng'], seed, batchSize, shuffle, count: data.count,
     lossSum, correct, seen,
   });
   const checkpoint = async (p: TrainingProgress): Promise<void> => {
-    sinceCheckpoint = 0;
     if (opts.onCheckpoint) await opts.onCheckpoint(p);
   };
 
@@ -302,7 +300,7 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       lossSum += loss * N;
       seen += N;
       opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
-      if (every !== undefined && ++sinceCheckpoint >= every && b + 1 < batches) {
+      if (every !== undefined && optimizer.steps % every === 0 && b + 1 < batches) {
         await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
       }
       if (now() - lastYield > yieldMs) {
