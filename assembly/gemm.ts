@@ -16,6 +16,15 @@
 // column of the tile. ldc, am, ak, ldb in BYTES here. `bias` points at the first row's bias (or 0).
 // `rm` points at the first row's store flag (float, 0 = leave the row untouched), `rms` its row stride.
 
+/**
+ * acc + a * b per lane. The relaxed-SIMD build (`--enable relaxed-simd`) fuses it into one FMA (one
+ * rounding instead of two, half the instructions); the baseline build multiplies then adds.
+ */
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 @inline function rowInit(bias: usize, r: usize): v128 {
   return bias != 0 ? v128.load32_splat(bias + (r << 2)) : f32x4.splat(0);
 }
@@ -60,17 +69,17 @@ function k4x8(c: usize, ldc: usize, a: usize, am: usize, ak: usize, b: usize, ld
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let s = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0));
-    x01 = f32x4.add(x01, f32x4.mul(s, b1));
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
     s = v128.load32_splat(a + am);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0));
-    x11 = f32x4.add(x11, f32x4.mul(s, b1));
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
     s = v128.load32_splat(a + am2);
-    x20 = f32x4.add(x20, f32x4.mul(s, b0));
-    x21 = f32x4.add(x21, f32x4.mul(s, b1));
+    x20 = madd(s, b0, x20);
+    x21 = madd(s, b1, x21);
     s = v128.load32_splat(a + am3);
-    x30 = f32x4.add(x30, f32x4.mul(s, b0));
-    x31 = f32x4.add(x31, f32x4.mul(s, b1));
+    x30 = madd(s, b0, x30);
+    x31 = madd(s, b1, x31);
     a += ak;
     b += ldb;
   }
@@ -94,10 +103,10 @@ function k4x4(c: usize, ldc: usize, a: usize, am: usize, ak: usize, b: usize, ld
   const am2 = am << 1, am3 = am2 + am;
   for (let k = 0; k < K; k++) {
     const b0 = full ? v128.load(b) : loadPartial(b, nr);
-    x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(a), b0));
-    x1 = f32x4.add(x1, f32x4.mul(v128.load32_splat(a + am), b0));
-    x2 = f32x4.add(x2, f32x4.mul(v128.load32_splat(a + am2), b0));
-    x3 = f32x4.add(x3, f32x4.mul(v128.load32_splat(a + am3), b0));
+    x0 = madd(v128.load32_splat(a), b0, x0);
+    x1 = madd(v128.load32_splat(a + am), b0, x1);
+    x2 = madd(v128.load32_splat(a + am2), b0, x2);
+    x3 = madd(v128.load32_splat(a + am3), b0, x3);
     a += ak;
     b += ldb;
   }
@@ -118,15 +127,15 @@ function k2x16(c: usize, ldc: usize, a: usize, am: usize, ak: usize, b: usize, l
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
     let s = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0));
-    x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    x02 = f32x4.add(x02, f32x4.mul(s, b2));
-    x03 = f32x4.add(x03, f32x4.mul(s, b3));
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
+    x02 = madd(s, b2, x02);
+    x03 = madd(s, b3, x03);
     s = v128.load32_splat(a + am);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0));
-    x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    x12 = f32x4.add(x12, f32x4.mul(s, b2));
-    x13 = f32x4.add(x13, f32x4.mul(s, b3));
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
+    x12 = madd(s, b2, x12);
+    x13 = madd(s, b3, x13);
     a += ak;
     b += ldb;
   }
@@ -147,14 +156,14 @@ function k1x32(c: usize, a: usize, ak: usize, b: usize, ldb: usize, K: i32,
   let x6 = accInit(c + 96, accumulate, i0), x7 = accInit(c + 112, accumulate, i0);
   for (let k = 0; k < K; k++) {
     const s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
-    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
-    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
-    x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
-    x4 = f32x4.add(x4, f32x4.mul(s, v128.load(b, 64)));
-    x5 = f32x4.add(x5, f32x4.mul(s, v128.load(b, 80)));
-    x6 = f32x4.add(x6, f32x4.mul(s, v128.load(b, 96)));
-    x7 = f32x4.add(x7, f32x4.mul(s, v128.load(b, 112)));
+    x0 = madd(s, v128.load(b), x0);
+    x1 = madd(s, v128.load(b, 16), x1);
+    x2 = madd(s, v128.load(b, 32), x2);
+    x3 = madd(s, v128.load(b, 48), x3);
+    x4 = madd(s, v128.load(b, 64), x4);
+    x5 = madd(s, v128.load(b, 80), x5);
+    x6 = madd(s, v128.load(b, 96), x6);
+    x7 = madd(s, v128.load(b, 112), x7);
     a += ak;
     b += ldb;
   }
@@ -172,14 +181,14 @@ function k1x4(c: usize, a: usize, ak: usize, b: usize, ldb: usize, K: i32,
   for (; k + 1 < K; k += 2) {
     const b0 = full ? v128.load(b) : loadPartial(b, nr);
     const b1 = full ? v128.load(b + ldb) : loadPartial(b + ldb, nr);
-    x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(a), b0));
-    x1 = f32x4.add(x1, f32x4.mul(v128.load32_splat(a + ak), b1));
+    x0 = madd(v128.load32_splat(a), b0, x0);
+    x1 = madd(v128.load32_splat(a + ak), b1, x1);
     a += ak << 1;
     b += ldb << 1;
   }
   if (k < K) {
     const b0 = full ? v128.load(b) : loadPartial(b, nr);
-    x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(a), b0));
+    x0 = madd(v128.load32_splat(a), b0, x0);
   }
   storePartial(c, f32x4.add(x0, x1), nr);
 }
@@ -283,17 +292,17 @@ function nt2x4(c: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, ldbB: usi
     const o = <usize>k << 2;
     const u0 = v128.load(a + o), u1 = v128.load(a1 + o);
     let w = v128.load(b + o);
-    x00 = f32x4.add(x00, f32x4.mul(u0, w));
-    x10 = f32x4.add(x10, f32x4.mul(u1, w));
+    x00 = madd(u0, w, x00);
+    x10 = madd(u1, w, x10);
     w = v128.load(b1 + o);
-    x01 = f32x4.add(x01, f32x4.mul(u0, w));
-    x11 = f32x4.add(x11, f32x4.mul(u1, w));
+    x01 = madd(u0, w, x01);
+    x11 = madd(u1, w, x11);
     w = v128.load(b2 + o);
-    x02 = f32x4.add(x02, f32x4.mul(u0, w));
-    x12 = f32x4.add(x12, f32x4.mul(u1, w));
+    x02 = madd(u0, w, x02);
+    x12 = madd(u1, w, x12);
     w = v128.load(b3 + o);
-    x03 = f32x4.add(x03, f32x4.mul(u0, w));
-    x13 = f32x4.add(x13, f32x4.mul(u1, w));
+    x03 = madd(u0, w, x03);
+    x13 = madd(u1, w, x13);
   }
   let r0 = hsum4(x00, x01, x02, x03), r1 = hsum4(x10, x11, x12, x13);
   if (bias != 0) {
@@ -320,10 +329,10 @@ function nt1x4(c: usize, a: usize, b: usize, ldbB: usize, K: i32, bias: usize, a
   for (let k = 0; k < K4; k += 4) {
     const o = <usize>k << 2;
     const u = v128.load(a + o);
-    x0 = f32x4.add(x0, f32x4.mul(u, v128.load(b + o)));
-    x1 = f32x4.add(x1, f32x4.mul(u, v128.load(b1 + o)));
-    x2 = f32x4.add(x2, f32x4.mul(u, v128.load(b2 + o)));
-    x3 = f32x4.add(x3, f32x4.mul(u, v128.load(b3 + o)));
+    x0 = madd(u, v128.load(b + o), x0);
+    x1 = madd(u, v128.load(b1 + o), x1);
+    x2 = madd(u, v128.load(b2 + o), x2);
+    x3 = madd(u, v128.load(b3 + o), x3);
   }
   let r = hsum4(x0, x1, x2, x3);
   if (bias != 0) r = f32x4.add(r, v128.load(bias));
@@ -342,12 +351,12 @@ function nt1x1(a: usize, b: usize, K: i32): f32 {
   let k = 0;
   for (; k < K8; k += 8) {
     const o = <usize>k << 2;
-    x0 = f32x4.add(x0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    x1 = f32x4.add(x1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+    x0 = madd(v128.load(a + o), v128.load(b + o), x0);
+    x1 = madd(v128.load(a + o, 16), v128.load(b + o, 16), x1);
   }
   if (k < K4) {
     const o = <usize>k << 2;
-    x0 = f32x4.add(x0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    x0 = madd(v128.load(a + o), v128.load(b + o), x0);
   }
   return hsum(f32x4.add(x0, x1)) + dotTail(a + (<usize>K4 << 2), b + (<usize>K4 << 2), K - K4);
 }

@@ -1,7 +1,7 @@
 /**
  * lenet5: LeNet-5 in Node and browsers. The browser/default entry; `index.node.ts` adds Node-only I/O.
  */
-export { init, createBackend, hasWasmSimd, isInitialized } from './backend/load.js';
+export { init, createBackend, hasRelaxedSimd, hasWasmSimd, isInitialized } from './backend/load.js';
 export type { InitOptions, InitResult, WasmSource } from './backend/load.js';
 export type { Backend, BackendName } from './backend/backend.js';
 export { KERNEL_NAMES, convScratchLength } from './backend/kernels.js';

@@ -45,8 +45,9 @@ describe('init()', () => {
   });
 
   it('loads the embedded module with no configuration and gives each backend its own memory', async () => {
-    const { init, createBackend } = await freshLoader();
-    expect(await init()).toEqual({ backend: 'wasm', simd: true });
+    const { init, createBackend, hasRelaxedSimd } = await freshLoader();
+    // The relaxed-SIMD build where the engine validates it (test/relaxed.test.ts checks both paths).
+    expect(await init()).toEqual({ backend: 'wasm', simd: true, relaxedSimd: hasRelaxedSimd() });
     const a = createBackend();
     const b = createBackend();
     expect(a.name).toBe('wasm');
@@ -90,7 +91,7 @@ describe('init()', () => {
     vi.spyOn(WebAssembly, 'validate').mockImplementation((bytes) =>
       validate(bytes) && !new Uint8Array(bytes as ArrayBuffer).includes(253) ? true : false);
     const warnings: string[] = [];
-    expect(await init({ warn: (m) => warnings.push(m) })).toEqual({ backend: 'js', simd: false });
+    expect(await init({ warn: (m) => warnings.push(m) })).toEqual({ backend: 'js', simd: false, relaxedSimd: false });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/SIMD is not available .* pure-JS backend/);
     expect(createBackend().name).toBe('js');

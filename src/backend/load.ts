@@ -11,12 +11,20 @@ import type { Backend, BackendName } from './backend.js';
 import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
+import { WASM_RELAXED_BASE64 } from '#relaxed-wasm';
 
 export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
 
 export interface InitOptions {
   /** Where to take the wasm from instead of the embedded copy: bytes, a URL (string or URL) or a Response. */
   wasm?: WasmSource;
+  /**
+   * Use the relaxed-SIMD (fused multiply-add) kernels when the engine validates them (default true). Node
+   * embeds them; Node 20 accepts them only with --experimental-wasm-relaxed-simd (the CLI sets it).
+   */
+  relaxedSimd?: boolean;
+  /** Where to take the relaxed-SIMD build from (browser bundles do not embed it): bytes, a URL or a Response. */
+  relaxedWasm?: WasmSource;
   /** Force a backend: 'js' skips wasm entirely. Default: 'wasm' when the engine supports SIMD. */
   backend?: BackendName;
   /** Called with the one-line notice when falling back to the js backend (default: console.warn). */
@@ -28,15 +36,35 @@ export interface InitResult {
   backend: BackendName;
   /** Whether this engine validates WebAssembly SIMD. */
   simd: boolean;
+  /** Whether the kernels in use are the relaxed-SIMD (FMA) build. */
+  relaxedSimd: boolean;
 }
 
 let compiled: WebAssembly.Module | null = null;
+let compiledRelaxed = false;
 let defaultBackend: BackendName | null = null;
 
 // Smallest module using a v128 instruction (i8x16.splat + popcnt): validates only where SIMD is enabled.
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
+
+// Smallest module using f32x4.relaxed_madd (three i8x16.splat operands): validates only where relaxed SIMD
+// is enabled (Chromium; Node 20 with --experimental-wasm-relaxed-simd).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+
+/** True when this engine can run the relaxed-SIMD instructions (f32x4.relaxed_madd). */
+export function hasRelaxedSimd(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
+/** The module `init()` compiled (the wasm backend's kernels), e.g. to instantiate it in workers. */
+export function compiledModule(): { module: WebAssembly.Module; relaxedSimd: boolean } | null {
+  return compiled === null ? null : { module: compiled, relaxedSimd: compiledRelaxed };
+}
 
 /** True when this engine can run WebAssembly with 128-bit SIMD. */
 export function hasWasmSimd(): boolean {
@@ -49,7 +77,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const simd = hasWasmSimd();
   if (options.backend === 'js') {
     defaultBackend = 'js';
-    return { backend: 'js', simd };
+    return { backend: 'js', simd, relaxedSimd: false };
   }
   if (!simd) {
     if (options.backend === 'wasm') {
@@ -57,11 +85,18 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     }
     warn('lenet5: WebAssembly SIMD is not available here; using the slower pure-JS backend');
     defaultBackend = 'js';
-    return { backend: 'js', simd };
+    return { backend: 'js', simd, relaxedSimd: false };
   }
-  compiled = options.wasm === undefined ? await compileEmbedded() : await compileFrom(options.wasm);
+  // An explicit `wasm` is used as given; otherwise the relaxed build where the engine runs it.
+  const relaxed = options.wasm === undefined && options.relaxedSimd !== false && hasRelaxedSimd() &&
+    (options.relaxedWasm !== undefined || WASM_RELAXED_BASE64 !== null);
+  if (options.wasm !== undefined) compiled = await compileFrom(options.wasm);
+  else if (!relaxed) compiled = await compileEmbedded();
+  else if (options.relaxedWasm !== undefined) compiled = await compileFrom(options.relaxedWasm);
+  else compiled = await compileBytes(decodeBase64(WASM_RELAXED_BASE64!), 'the embedded relaxed-SIMD kernels');
+  compiledRelaxed = relaxed;
   defaultBackend = 'wasm';
-  return { backend: 'wasm', simd };
+  return { backend: 'wasm', simd, relaxedSimd: relaxed };
 }
 
 /** Whether `init()` has completed. */

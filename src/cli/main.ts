@@ -3,6 +3,7 @@
  * The `lenet5` command. Exit codes: 0 success, 2 usage error, 1 data or model error; failures print one
  * line on stderr (the stack trace only with --debug). With --json, stdout's last line is one JSON object.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { init } from '../backend/load.js';
 import { VERSION } from '../version.js';
@@ -14,6 +15,10 @@ import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
 import { describeError, EXIT_USAGE, exitCodeOf, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
+
+// Node 20 validates the relaxed-SIMD (FMA) kernels only behind this V8 flag; set it before init() compiles
+// so the CLI runs the faster build (the library itself never changes the host's flags).
+if (/^v2[01]\./.test(process.version)) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 interface Common {
   json?: boolean;

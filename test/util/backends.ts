@@ -6,7 +6,14 @@ let ready: Promise<unknown> | null = null;
 
 /** A fresh wasm backend (own memory); compiles the embedded module once per test file. */
 export async function wasmBackend(): Promise<Backend> {
-  ready ??= init({ backend: 'wasm' });
+  ready ??= init({ backend: 'wasm' }).then((r) => {
+    // test/relaxed.test.ts reruns the kernel tests under --experimental-wasm-relaxed-simd and sets this:
+    // the run must then really be on the relaxed (FMA) build, not silently on the baseline.
+    if (process.env['LENET5_EXPECT_RELAXED'] === '1' && !r.relaxedSimd) {
+      throw new Error('LENET5_EXPECT_RELAXED=1 but init() did not pick the relaxed-SIMD build');
+    }
+    return r;
+  });
   await ready;
   return createBackend('wasm');
 }
