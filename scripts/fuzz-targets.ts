@@ -106,6 +106,8 @@ export const idxTarget: FuzzTarget = {
   name: 'IDX parser (readIdx, parseIdxImages, parseIdxLabels; raw and gzip)',
   arbitrary: fc.oneof(
     fc.uint8Array({ maxLength: 64 }),
+    validIdx,
+    validIdx.map((raw) => new Uint8Array(gzipSync(raw))),
     mutateBytes(validIdx),
     mutateBytes(mnistLikeIdx),
     // Gzip: keep the magic so the gzip path is taken, mutate the stream and what it inflates to.

@@ -154,6 +154,8 @@ export class Arena {
   }
 }
 
+// Arithmetic, not `& ~15`: bitwise operators wrap at 2^31, and a huge request must stay huge so the
+// limit check above refuses it instead of seeing a negative end.
 function align(n: number): number {
-  return (n + ALIGN - 1) & ~(ALIGN - 1);
+  return Math.ceil(n / ALIGN) * ALIGN;
 }

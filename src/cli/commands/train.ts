@@ -40,9 +40,11 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   const file = o.out ?? `lenet5-${o.model}.lenet5`;
   const data = await loadData(o.data, out);
   const trainSet = o.distort ? data.train!.withDistortion() : data.train!;
+  // Lay the arena out for at most the data's size: fit() then names a --batch-size over it (exit 2).
+  const capacity = Math.min(batchSize, trainSet.count);
   const net = o.model === 'classic'
-    ? LeNet5.classic({ seed: o.seed, backend: o.backend, batchSize })
-    : LeNet5.modern({ seed: o.seed, backend: o.backend, batchSize });
+    ? LeNet5.classic({ seed: o.seed, backend: o.backend, batchSize: capacity })
+    : LeNet5.modern({ seed: o.seed, backend: o.backend, batchSize: capacity });
   out.info(`training ${o.model} LeNet-5 (${net.paramCount()} parameters, ${net.backend.name} backend) on ${data.name}: ` +
     `${trainSet.count} training and ${data.test.count} test images, ${epochs} epochs, batch ${batchSize}` +
     `${o.distort ? ', with distortions' : ''}`);

@@ -1,0 +1,105 @@
+/**
+ * Safety: model files are data, never code (no eval, no Function constructor, no dynamic import of a
+ * computed specifier anywhere in src); the demo server binds 127.0.0.1 by default and serves only its
+ * folder: traversal in every spelling (.., %2e%2e, %2f, %5c, double encoding, NUL) gets 403/404/400 and
+ * no byte of the file outside.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDir } from '../../scripts/demo.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : /\.(ts|mts|js|mjs)$/.test(f) ? [p] : [];
+  });
+}
+
+describe('model files are data, never code', () => {
+  it('no eval, Function constructor, computed dynamic import or require in src', () => {
+    const files = sources(join(repo, 'src')).filter((f) => !f.endsWith('.generated.ts'));
+    expect(files.length).toBeGreaterThan(50);
+    const found: string[] = [];
+    for (const f of files) {
+      // Comments may mention the words; strip them first.
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+      const rel = f.slice(repo.length + 1);
+      for (const [what, re] of [
+        ['eval', /\beval\s*\(/],
+        ['Function constructor', /\bnew\s+Function\b|\bFunction\s*\(/],
+        ['computed dynamic import', /\bimport\s*\(\s*(?!['"][^'"]+['"]\s*\))/],
+        ['require', /\brequire\s*\(/],
+        ['setTimeout with a string', /\bset(Timeout|Interval)\s*\(\s*['"`]/],
+      ] as const) {
+        if (re.test(code)) found.push(`${rel}: ${what}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
+
+describe('the demo server serves only its folder', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lenet5-serve-'));
+  const site = join(root, 'site');
+  const SECRET = 'secret-outside-the-folder-7f3a';
+  let server: import('node:http').Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    mkdirSync(join(site, 'assets'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>demo</title>');
+    writeFileSync(join(site, 'assets', 'app.js'), 'export {};');
+    writeFileSync(join(root, 'secret.txt'), SECRET);
+    writeFileSync(join(root, 'package.json'), `{"name":"${SECRET}"}`);
+    const s = await serveDir(site, { port: 0 });
+    server = s.server;
+    port = (server.address() as AddressInfo).port;
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((server.address() as AddressInfo).address).toBe('127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((ok) => server.close(() => ok()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Sends the path exactly as written (no client-side normalisation). */
+  const rawGet = (path: string): Promise<{ status: number; body: string }> =>
+    new Promise((ok, fail) => {
+      const req = request({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', fail);
+      req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+      req.end();
+    });
+
+  it('serves files inside the folder', async () => {
+    expect((await rawGet('/')).status).toBe(200);
+    expect((await rawGet('/assets/app.js')).body).toBe('export {};');
+  });
+
+  const attacks = [
+    '/../secret.txt', '/../package.json', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E/package.json',
+    '/%2e%2e%2fsecret.txt', '/..%2fsecret.txt', '/..%2f..%2fsecret.txt', '/.%2e/secret.txt', '/%2e./secret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt', '/assets%2f..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%252e%252e/secret.txt',
+    '/%2e%2e%5csecret.txt', '/secret.txt%00.html', '/..%00/secret.txt', `/${'..%2f'.repeat(8)}etc%2fpasswd`,
+    '//../secret.txt', '/%c0%ae%c0%ae/secret.txt', '/%', '/%zz',
+  ];
+  it.each(attacks)('%s: refused, nothing leaked', async (path) => {
+    const r = await rawGet(path);
+    expect([400, 403, 404]).toContain(r.status);
+    expect(r.body).not.toContain(SECRET);
+    expect(r.body).not.toMatch(/root:x:0:0/);
+  });
+});
