@@ -20,7 +20,7 @@
  * acc + a * b per lane. The relaxed-SIMD build (`--enable relaxed-simd`) fuses it into one FMA (one
  * rounding instead of two, half the instructions); the baseline build multiplies then adds.
  */
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }

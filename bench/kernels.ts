@@ -1,17 +1,53 @@
 /**
- * `npm run bench [-- --json] [-- --only convForward]`: the kernel benchmark (src/bench/kernels.ts).
- * Prints a table; with --json the table goes to stderr and the last stdout line is
- * `{ kernels: [{ name, shape, wasmGflops, jsGflops, ratio }] }`.
+ * `npm run bench [-- --json] [-- --only convForward] [-- --no-kernels] [-- --no-end-to-end]`: the kernel
+ * benchmark (src/bench/kernels.ts), then the end-to-end sections (src/bench/suite.ts): the SIMD ceiling,
+ * training samples/s of both presets with the per-layer breakdown, inference images/s at batch 256 and 1,
+ * wasm and pure JS measured in one run. With --json the tables go to stderr and the last stdout line is
+ * `{ kernels: [...], ceiling, train: [...], infer: [...] }`.
+ *
+ * Node 20 runs the relaxed-SIMD (FMA) build only with --experimental-wasm-relaxed-simd: set here before
+ * init() compiles, as the CLI does; `--no-relaxed` measures the baseline build instead.
  */
+import { setFlagsFromString } from 'node:v8';
 import { init } from '../src/backend/load.js';
 import { formatKernelRow, KERNEL_HEADER, runKernelBench } from '../src/bench/kernels.js';
+import { benchInfer, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type InferRow,
+  type TrainRow } from '../src/bench/suite.js';
 
-const json = process.argv.includes('--json');
-const onlyIdx = process.argv.indexOf('--only');
-const only = onlyIdx >= 0 ? process.argv[onlyIdx + 1] : undefined;
+const argv = process.argv;
+const json = argv.includes('--json');
+const onlyIdx = argv.indexOf('--only');
+const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
+const relaxed = !argv.includes('--no-relaxed');
 const print = (line: string) => (json ? console.error(line) : console.log(line));
 
-await init({ backend: 'wasm' });
-print(KERNEL_HEADER);
-const rows = runKernelBench({ ...(only === undefined ? {} : { only }), onRow: (r) => print(formatKernelRow(r)) });
-if (json) console.log(JSON.stringify({ kernels: rows }));
+if (relaxed && /^v2[01]\./.test(process.version)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+const info = await init({ backend: 'wasm', relaxedSimd: relaxed });
+print(`wasm build: ${info.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD (mul+add)'}, Node ${process.version}`);
+const result: Record<string, unknown> = {};
+if (!argv.includes('--no-kernels')) {
+  print(KERNEL_HEADER);
+  result['kernels'] = runKernelBench({ ...(only === undefined ? {} : { only }), onRow: (r) => print(formatKernelRow(r)) });
+}
+if (!argv.includes('--no-end-to-end') && only === undefined) {
+  const ceiling = measureSimdCeiling();
+  result['ceiling'] = ceiling;
+  print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
+  const train: TrainRow[] = [];
+  for (const model of ['modern', 'classic'] as const) {
+    const row = await benchTrain(model, 32, ceiling);
+    train.push(row);
+    print(formatTrainRow(row));
+  }
+  result['train'] = train;
+  const infer: InferRow[] = [];
+  for (const model of ['modern', 'classic'] as const) {
+    for (const batchSize of [256, 1]) {
+      const row = benchInfer(model, batchSize, ceiling);
+      infer.push(row);
+      print(formatInferRow(row));
+    }
+  }
+  result['infer'] = infer;
+}
+if (json) console.log(JSON.stringify({ relaxedSimd: info.relaxedSimd, ...result }));

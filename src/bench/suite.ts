@@ -1,0 +1,182 @@
+/**
+ * The end-to-end sections of `npm run bench -- --json`: training samples/s per preset (with the per-layer
+ * breakdown of a step), inference images/s at batch 256 and 1, and the SIMD ceiling measured in the same
+ * run, so every figure is also given as a fraction of what this core can do. Needs `init()` first.
+ *
+ * Work per sample is counted in multiply-adds (MACs) of the conv and dense layers: forward = sum of
+ * outputs x fan-in; a training step adds the weight gradient (same count) and the input gradient (same,
+ * except the first layer, which has none to compute).
+ */
+import type { BackendName } from '../backend/backend.js';
+import { compiledModule } from '../backend/load.js';
+import type { Sequential } from '../models/sequential.js';
+import { LeNet5 } from '../models/lenet5.js';
+import { adam, sdlm } from '../train/optimizers.js';
+import { profileTrainingStep, type LayerTiming } from './profile.js';
+
+export type Preset = 'modern' | 'classic';
+
+export interface TrainRow {
+  model: Preset;
+  threads: number;
+  batchSize: number;
+  wasmSamplesPerSec: number;
+  jsSamplesPerSec: number;
+  ratio: number;
+  /** Share of the measured SIMD ceiling (MACs done / MACs possible). */
+  ceilingFraction: number;
+  perLayer: LayerTiming[];
+}
+
+export interface InferRow {
+  model: Preset;
+  batchSize: number;
+  wasmImagesPerSec: number;
+  jsImagesPerSec: number;
+  ratio: number;
+  ceilingFraction: number;
+}
+
+export interface Ceiling {
+  /** f32x4 multiply-adds per second of the GEMM micro-kernel on L1-resident operands, one thread. */
+  gmacPerSec: number;
+  /** Whether it (and every figure of the run) used the relaxed-SIMD (FMA) build. */
+  relaxedSimd: boolean;
+}
+
+const now = (): number => performance.now();
+
+/** The SIMD ceiling: best of 5 timed runs of the micro-kernel, in GMAC/s. */
+export function measureSimdCeiling(): Ceiling {
+  const c = compiledModule();
+  if (c === null) throw new Error('measureSimdCeiling: init() the wasm backend first');
+  const inst = new WebAssembly.Instance(c.module, { env: { abort: () => { throw new Error('abort'); } } });
+  const k = inst.exports as unknown as { memory: WebAssembly.Memory; heapBase(): number;
+    simdCeiling(c: number, a: number, b: number, K: number, reps: number): void };
+  const base = (k.heapBase() + 15) & ~15;
+  const K = 64;
+  const need = base + 128 + 16 * K * 4 + 32 * K * 4;
+  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  const f = new Float32Array(k.memory.buffer, base, 32 + 4 * K + 8 * K);
+  for (let i = 0; i < f.length; i++) f[i] = 1e-3 * ((i % 7) - 3);
+  const [pc, pa, pb] = [base, base + 128, base + 128 + 16 * K];
+  const reps = 20_000;
+  k.simdCeiling(pc, pa, pb, K, reps);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = now();
+    k.simdCeiling(pc, pa, pb, K, reps);
+    best = Math.min(best, (now() - t0) / 1000);
+  }
+  return { gmacPerSec: +((32 * K * reps) / best / 1e9).toFixed(2), relaxedSimd: c.relaxedSimd };
+}
+
+/** Multiply-adds per sample: [forward, training step]. */
+export function macsPerSample(m: Sequential): [number, number] {
+  let fwd = 0;
+  let train = 0;
+  m.layers.forEach((l, i) => {
+    if (l.type !== 'conv2d' && l.type !== 'dense') return;
+    let units = 1;
+    for (const d of l.outShape) units *= d;
+    const macs = l.connections() - units; // connections count each unit's bias once
+    fwd += macs;
+    train += i === 0 ? 2 * macs : 3 * macs;
+  });
+  return [fwd, train];
+}
+
+function randomData(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
+  let s = seed >>> 0 || 1;
+  const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+  const images = new Uint8Array(n * 784);
+  for (let i = 0; i < images.length; i++) images[i] = next() >>> 24;
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) labels[i] = (next() >>> 16) % 10;
+  return { images, labels };
+}
+
+const make = (model: Preset, backend: BackendName, batchSize: number): LeNet5 =>
+  model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize }) : LeNet5.classic({ seed: 1, backend, batchSize });
+
+/**
+ * Training samples/s: one epoch of `n` samples, timed from the end of the first batch to the end of the
+ * last (so JIT warm-up and SDLM's per-pass h_kk estimate stay out); best of `rounds`.
+ */
+export async function trainSamplesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number,
+  rounds = 3): Promise<number> {
+  const data = randomData(n, 11);
+  let best = 0;
+  for (let r = 0; r < rounds; r++) {
+    const net = make(model, backend, batchSize);
+    let t0 = 0;
+    let t1 = 0;
+    await net.fit(data, {
+      epochs: 1, batchSize, optimizer: model === 'modern' ? adam() : sdlm(), seed: r,
+      onBatchEnd: (b) => {
+        if (b.batch === 0) t0 = now();
+        t1 = now();
+      },
+    });
+    best = Math.max(best, (n - batchSize) / ((t1 - t0) / 1000));
+    net.dispose();
+  }
+  return Math.round(best);
+}
+
+/** Inference images/s at `batchSize` (batch 1 = one `predict` call per image); best of `rounds`. */
+export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number, rounds = 3): number {
+  const data = randomData(n, 13);
+  const net = make(model, backend, batchSize);
+  const one = (i: number): Uint8Array => data.images.subarray(i * 784, (i + 1) * 784);
+  const pass = (): void => {
+    if (batchSize === 1) for (let i = 0; i < n; i++) net.predict(one(i));
+    else net.predictBatch(data.images, n);
+  };
+  pass();
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = now();
+    pass();
+    best = Math.min(best, (now() - t0) / 1000);
+  }
+  return Math.round(n / best);
+}
+
+export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceiling, opts: { samples?: number } = {}): Promise<TrainRow> {
+  const n = opts.samples ?? 4096;
+  const threads = 1;
+  const wasm = await trainSamplesPerSec(model, 'wasm', batchSize, n, 3);
+  const js = await trainSamplesPerSec(model, 'js', batchSize, Math.max(2 * batchSize, 160), 1);
+  const probe = make(model, 'js', 1).model;
+  const [, train] = macsPerSample(probe);
+  return {
+    model, threads, batchSize, wasmSamplesPerSec: wasm, jsSamplesPerSec: js, ratio: +(wasm / js).toFixed(1),
+    ceilingFraction: +((wasm * train) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
+    perLayer: profileTrainingStep(model, 'wasm', batchSize, 200).perLayer,
+  };
+}
+
+export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): InferRow {
+  const wasm = inferImagesPerSec(model, 'wasm', batchSize, batchSize === 1 ? 2000 : 4096);
+  const js = inferImagesPerSec(model, 'js', batchSize, batchSize === 1 ? 100 : 256, 1);
+  const [fwd] = macsPerSample(make(model, 'js', 1).model);
+  return {
+    model, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
+    ceilingFraction: +((wasm * fwd) / (ceiling.gmacPerSec * 1e9)).toFixed(3),
+  };
+}
+
+export function formatTrainRow(r: TrainRow): string {
+  const head = `train ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
+    `wasm ${String(r.wasmSamplesPerSec).padStart(6)}/s  js ${String(r.jsSamplesPerSec).padStart(5)}/s  ` +
+    `${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
+  const layers = r.perLayer.filter((l) => l.share >= 0.005)
+    .map((l) => `    ${l.layer.padEnd(22)} fwd ${l.forwardUs.toFixed(0).padStart(5)} us  bwd ${l.backwardUs.toFixed(0).padStart(5)} us  ${(100 * l.share).toFixed(1).padStart(5)}%`);
+  return [head, ...layers].join('\n');
+}
+
+export function formatInferRow(r: InferRow): string {
+  return `infer ${r.model.padEnd(8)} batch ${String(r.batchSize).padStart(3)}: wasm ${String(r.wasmImagesPerSec).padStart(6)}/s  ` +
+    `js ${String(r.jsImagesPerSec).padStart(5)}/s  ${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
+}
