@@ -505,6 +505,9 @@ $<HTMLFormElement>('train-form').addEventListener('submit', (e) => {
   if (!(batchSize >= 1 && batchSize <= 512)) return message('Batch size must be between 1 and 512.', 'error');
   const kind = tData.value as DataChoice['kind'];
   const url = $<HTMLInputElement>('t-url').value.trim();
+  if (url !== '' && !URL.canParse(url, document.baseURI)) {
+    return message(`"${url}" is not a URL; give the folder that holds the four .gz files (absolute, or relative to this page).`, 'error');
+  }
   const data: DataChoice = kind === 'digits'
     ? { kind, url: new URL('assets/digits.png', document.baseURI).href }
     : { kind, baseUrl: url === '' ? null : url };
@@ -597,6 +600,9 @@ function showGallery(items: Misclassified[], total: number, classNames: string[]
   box.append(el('div', { className: 'hint gallery-title', textContent:
     `Misclassified held-out images${total > items.length ? ` (first ${items.length} of ${total})` : ''}: true → predicted` }));
   const name = (c: number): string => (classNames[c] !== undefined && classNames[c]!.length <= 2 ? classNames[c]! : String(c));
+  if (classNames.some((n) => n.length > 2)) {
+    box.append(el('div', { className: 'hint gallery-title', textContent: classNames.map((n, i) => `${i} ${n}`).join(' · ') }));
+  }
   for (const it of items) {
     const cv = pixelCanvas(28, 28, 2);
     drawInk(cv, it.image, 0, 28, 28);

@@ -6,14 +6,17 @@
  * next to a screenshot of the page.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, LeNet5, loadDigits } from '../../src/index.node.js';
 import { artifactsDir, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
+
+/** The shared data folder (Fashion-MNIST's four files): $LENET5_DATA_DIR, else ../shared/data next to the repository. */
+const DATA_DIR = process.env['LENET5_DATA_DIR'] ?? resolve(ROOT, '../shared/data');
 
 const ONE: [number, number][][] = [[[0.53, 0.17], [0.51, 0.5], [0.48, 0.83]]];
 const SEVEN: [number, number][][] = [[[0.28, 0.2], [0.5, 0.19], [0.72, 0.2], [0.62, 0.42], [0.53, 0.62], [0.46, 0.84]]];
@@ -366,9 +369,36 @@ describe('the demo page in Chromium', () => {
     await page.fill('#t-epochs', '1');
   });
 
+  it.skipIf(!existsSync(join(DATA_DIR, 'fashion-mnist/train-images-idx3-ubyte.gz')))(
+    'trains on Fashion-MNIST fetched from a base URL (gzip and checksums checked in the worker)', async () => {
+      mkdirSync(join(outDir, 'fashion-mnist'));
+      for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+        copyFileSync(join(DATA_DIR, 'fashion-mnist', `${f}.gz`), join(outDir, 'fashion-mnist', `${f}.gz`));
+      }
+      await page.selectOption('#t-preset', 'modern');
+      await page.selectOption('#t-data', 'fashion-mnist');
+      await page.fill('#t-url', 'fashion-mnist/');
+      await page.fill('#t-epochs', '0.05');
+      await page.fill('#t-batch', '32');
+      await page.click('#t-start');
+      await page.waitForFunction(() => {
+        const s = (window as unknown as { lenet5demo: DemoState }).lenet5demo;
+        return !s.training && s.lastRun !== null && s.lastRun.samples >= 3000 && !s.lastRun.cancelled;
+      }, null, { timeout: 120_000 });
+      const s = await demoState();
+      expect(s.errors).toEqual([]);
+      expect(s.lastRun!.accuracy).toBeGreaterThan(0.4);
+      expect(await page.locator('#t-result').textContent()).toMatch(/on 10,000 images/);
+      expect(await page.locator('#gallery').textContent()).toContain('0 T-shirt/top · 1 Trouser');
+      expect(problems).toEqual([]);
+      await page.selectOption('#t-data', 'digits');
+    });
+
   it('downloads the current model and loads it back from the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lenet5-dl-'));
     try {
+      await page.selectOption('#model-select', 'pretrained:modern');
+      await page.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.model === 'pretrained:modern');
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#download')]);
       const file = join(dir, download.suggestedFilename());
       await download.saveAs(file);
