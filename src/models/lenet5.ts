@@ -12,7 +12,7 @@ import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
 import { CheckpointError, DisposedError, InvalidArgumentError, ModelFileError } from '../errors.js';
-import { fileAccess } from '../io/files.js';
+import { canWriteFiles, readIfExists, writeFileAtomic } from '#file-atomic';
 import { decodeModel, encodeModel, type DecodedModel } from '../io/format.js';
 import { fromOnnx, toOnnx, type FromOnnxOptions } from '../io/onnx.js';
 import { evaluate, fit, predictBatch, type BatchPrediction, type Evaluation, type FitOptions, type History,
@@ -51,6 +51,16 @@ type Preset = 'classic' | 'modern' | null;
 
 function sameSpec(a: OptimizerSpec, b: OptimizerSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Atomic write (temp file + fsync + rename); failures become a CheckpointError naming the path. */
+export async function writeFileChecked(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (err) {
+    throw new CheckpointError(`${path}: cannot write the file (${(err as { code?: string }).code ?? (err as Error).message}); ` +
+      'check that the folder exists and is writable', path, { cause: err });
+  }
 }
 
 export class LeNet5 {
@@ -215,8 +225,7 @@ export class LeNet5 {
     if (ck !== undefined && (ck === null || typeof ck !== 'object' || (ck.path === undefined && ck.write === undefined))) {
       throw new InvalidArgumentError('fit: checkpoint needs a path (Node) or a write(bytes) callback');
     }
-    const files = fileAccess();
-    if (ck?.path !== undefined && files === null) {
+    if (ck?.path !== undefined && !canWriteFiles) {
       throw new InvalidArgumentError('fit: checkpoint.path needs the Node entry of lenet5; in browsers pass checkpoint.write(bytes)');
     }
     let resumeFrom: TrainingProgress | undefined;
@@ -227,7 +236,12 @@ export class LeNet5 {
         bytes = opts.resume;
         source = 'checkpoint';
       } else if (ck?.path !== undefined) {
-        bytes = await files!.readIfExists(ck.path);
+        try {
+          bytes = await readIfExists(ck.path);
+        } catch (err) {
+          throw new CheckpointError(`${ck.path}: cannot read the checkpoint (${(err as { code?: string }).code ?? (err as Error).message})`,
+            ck.path, { cause: err });
+        }
         source = ck.path;
       } else {
         throw new InvalidArgumentError('fit: resume: true needs checkpoint.path (or pass the checkpoint bytes as resume)');
@@ -257,7 +271,7 @@ export class LeNet5 {
     const onCheckpoint = ck === undefined ? undefined : async (p: TrainingProgress): Promise<void> => {
       const bytes = this.encode(true, p);
       if (ck.write) await ck.write(bytes, p);
-      if (ck.path !== undefined) await files!.writeAtomic(ck.path, bytes);
+      if (ck.path !== undefined) await writeFileChecked(ck.path, bytes);
     };
     const history = await fit(model, train, {
       ...opts,
