@@ -12,6 +12,7 @@ import {
   type PretrainedName, type Prediction,
 } from '../index.js';
 import { DrawPad } from './draw.js';
+import { relaxedKernels, RELAXED_WASM_FILE } from './kernels.js';
 import { layerViews, readActivation, type LayerView } from './layers-view.js';
 import type { DataChoice, FromWorker, Misclassified, ToWorker } from './protocol.js';
 import { drawBars, drawBitmap, drawInk, drawMap, pixelCanvas, rangeOf } from './render.js';
@@ -27,6 +28,8 @@ interface Series {
 interface DemoState {
   backend: string;
   simd: boolean;
+  /** The kernels in use are the relaxed-SIMD (FMA) build. */
+  relaxedSimd: boolean;
   threads: boolean;
   /** ms from navigation start to the first prediction shown. */
   firstPredictionMs: number | null;
@@ -44,7 +47,7 @@ interface DemoState {
 }
 
 const state: DemoState = {
-  backend: 'none', simd: false, threads: false, firstPredictionMs: null, modelReadyMs: null, model: '',
+  backend: 'none', simd: false, relaxedSimd: false, threads: false, firstPredictionMs: null, modelReadyMs: null, model: '',
   prediction: null, predictions: 0, predictionsWhileTraining: 0, training: false, series: { samples: [], loss: [], valAccuracy: [] }, lastRun: null,
   errors: [],
 };
@@ -91,11 +94,12 @@ function threadsAvailable(): { ok: boolean; why: string } {
   return { ok: true, why: '' };
 }
 
-function showEnv(backend: string, simd: boolean, warning: string | null): void {
+function showEnv(backend: string, simd: boolean, relaxed: boolean, warning: string | null): void {
   const env = $('env');
   env.replaceChildren();
   const badge = (text: string, cls = ''): void => void env.append(el('li', { className: cls, textContent: text }));
   badge(simd ? 'WebAssembly SIMD ✓' : 'no WebAssembly SIMD', simd ? '' : 'warn');
+  if (relaxed) badge('relaxed SIMD (FMA) ✓');
   badge(`backend: ${backend}`, backend === 'wasm' ? '' : 'warn');
   const t = threadsAvailable();
   state.threads = t.ok;
@@ -416,6 +420,8 @@ $('download').addEventListener('click', () => {
 // ---------------------------------------------------------------- training
 
 let worker: Worker | null = null;
+/** The relaxed-SIMD build's URL when the page runs on it; the worker then loads the same kernels. */
+let relaxedWasm: string | null = null;
 let chart: uPlot | null = null;
 let runCount = 0;
 
@@ -523,7 +529,7 @@ $<HTMLFormElement>('train-form').addEventListener('submit', (e) => {
   const start = cont && net !== null ? net.save() : null;
   send({
     type: 'train', preset, data, epochs, batchSize, seed: ++runCount, distort: $<HTMLInputElement>('t-distort').checked, start,
-    backend: state.backend === 'js' ? 'js' : null,
+    backend: state.backend === 'js' ? 'js' : null, relaxedWasm,
   }, start ? [start.buffer as ArrayBuffer] : []);
 });
 
@@ -619,10 +625,20 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const forced = params.get('backend');
   const warnings: string[] = [];
-  const info = await init({ ...(forced === 'js' ? { backend: 'js' as const } : {}), warn: (w) => warnings.push(w) });
+  // The bundle embeds the baseline SIMD kernels; where the engine runs relaxed SIMD, fetch the FMA build
+  // served next to the page (and keep the embedded one if that fails).
+  const relaxedUrl = new URL(RELAXED_WASM_FILE, document.baseURI).href;
+  const relaxedBytes = forced === 'js' ? null : await relaxedKernels(relaxedUrl);
+  const info = await init({
+    ...(forced === 'js' ? { backend: 'js' as const } : {}),
+    ...(relaxedBytes !== null ? { relaxedWasm: relaxedBytes } : { relaxedSimd: false }),
+    warn: (w) => warnings.push(w),
+  });
   state.backend = info.backend;
   state.simd = hasWasmSimd();
-  showEnv(info.backend, state.simd, warnings[0] ?? null);
+  state.relaxedSimd = info.relaxedSimd;
+  relaxedWasm = info.relaxedSimd ? relaxedUrl : null;
+  showEnv(info.backend, state.simd, info.relaxedSimd, warnings[0] ?? null);
   if (typeof Worker === 'undefined') $<HTMLButtonElement>('t-start').disabled = true;
   addModelOption('pretrained:modern', 'pretrained modern');
   addModelOption('pretrained:classic', 'pretrained classic (paper)');

@@ -22,6 +22,8 @@ export interface TrainRequest {
   start: Uint8Array | null;
   /** 'js' forces the pure-JS kernels (as the page does when it runs without SIMD). */
   backend: 'wasm' | 'js' | null;
+  /** URL of the relaxed-SIMD build when the page runs on it (the worker loads the same kernels). */
+  relaxedWasm: string | null;
 }
 
 export interface CancelRequest {
@@ -39,7 +41,7 @@ export interface Misclassified {
 
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'ready'; backend: string; simd: boolean; warning: string | null }
+  | { type: 'ready'; backend: string; simd: boolean; relaxedSimd: boolean; warning: string | null }
   | { type: 'data'; name: string; train: number; test: number; totalSamples: number; batches: number }
   /** A point of the live chart: mean training loss of the batches since the last point. */
   | { type: 'point'; samples: number; loss: number | null; valAccuracy: number | null }

@@ -8,6 +8,7 @@ import {
   DIGITS_SPLIT_SEED, DIGITS_TRAIN_COUNT, type DataChoice, type FromWorker, type Misclassified, type ToWorker,
   type TrainRequest,
 } from './protocol.js';
+import { relaxedKernels } from './kernels.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -73,8 +74,13 @@ async function loadData(choice: DataChoice, signal: AbortSignal): Promise<{ name
 
 async function train(req: TrainRequest, current: Job): Promise<void> {
   const warnings: string[] = [];
-  const info = await init({ ...(req.backend ? { backend: req.backend } : {}), warn: (m) => warnings.push(m) });
-  post({ type: 'ready', backend: info.backend, simd: info.simd, warning: warnings[0] ?? null });
+  const relaxed = req.relaxedWasm !== null && req.backend !== 'js' ? await relaxedKernels(req.relaxedWasm) : null;
+  const info = await init({
+    ...(req.backend ? { backend: req.backend } : {}),
+    ...(relaxed !== null ? { relaxedWasm: relaxed } : { relaxedSimd: false }),
+    warn: (m) => warnings.push(m),
+  });
+  post({ type: 'ready', backend: info.backend, simd: info.simd, relaxedSimd: info.relaxedSimd, warning: warnings[0] ?? null });
   const data = await loadData(req.data, current.abort.signal);
   if (current.cancelled) throw new Error('cancelled while loading the data');
 
@@ -91,7 +97,8 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
   const pointEvery = Math.max(1, Math.round(batchesTotal / 80));
   const valEvery = Math.max(pointEvery, Math.round(batchesTotal / 16 / pointEvery) * pointEvery);
   post({ type: 'data', name: data.name, train: trainSet.count, test: data.test.count, totalSamples, batches: batchesTotal });
-  post({ type: 'status', text: `training ${net.preset ?? 'model'} on ${data.name} (${info.backend} backend)…` });
+  const kernels = info.backend === 'js' ? 'pure-JS kernels' : info.relaxedSimd ? 'wasm relaxed SIMD' : 'wasm SIMD';
+  post({ type: 'status', text: `training ${net.preset ?? 'model'} on ${data.name} (${kernels})…` });
 
   let valSeconds = 0;
   const score = (): number => {
