@@ -13,13 +13,17 @@
   return x;
 }
 
-/** Drops each value with probability rate, scales the kept ones by 1/(1-rate). // out, mask, inp (n) */
-export function dropoutForward(out: usize, mask: usize, inp: usize, n: i32, rate: f32, seed: u32): void {
+/**
+ * Drops each value with probability rate, scales the kept ones by 1/(1-rate). // out, mask, inp (n)
+ * Element i draws hash(seed, first + i): a shard of a batch starting `first` elements in draws the same
+ * mask as the whole batch does there (data-parallel training).
+ */
+export function dropoutForward(out: usize, mask: usize, inp: usize, n: i32, rate: f32, seed: u32, first: u32): void {
   const threshold = <u32>(<f64>rate * 4294967296.0);
   const keep: f32 = <f32>1 / (<f32>1 - rate);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const m: f32 = hash(seed, <u32>i) < threshold ? 0 : keep;
+    const m: f32 = hash(seed, first + <u32>i) < threshold ? 0 : keep;
     store<f32>(mask + o, m);
     store<f32>(out + o, load<f32>(inp + o) * m);
   }

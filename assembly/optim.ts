@@ -2,6 +2,23 @@
 // blocks of the arena, so one call updates the whole model). L2 weight decay is added to the gradient.
 
 /**
+ * dst = a * dst + b * src over n values: data-parallel training folds each worker's shard gradient (the
+ * gradient of its shard's mean loss) into the batch gradient, weighted by shard size / batch size.
+ */
+export function scaleAdd(dst: usize, src: usize, n: i32, a: f32, b: f32): void {
+  const av = f32x4.splat(a), bv = f32x4.splat(b);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(dst + o, f32x4.add(f32x4.mul(av, v128.load(dst + o)), f32x4.mul(bv, v128.load(src + o))));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(dst + o, a * load<f32>(dst + o) + b * load<f32>(src + o));
+  }
+}
+
+/**
  * SGD with momentum: g' = g + wd p; v = momentum v + g'; p -= lr v.
  * Nesterov (nesterov != 0): p -= lr (g' + momentum v) with the updated v.
  */

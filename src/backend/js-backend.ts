@@ -51,6 +51,7 @@ export function createJsBackend(maxBytes?: number): Backend {
     mseLoss: (dpred, pred, target, N, C) => ref.mseLoss(f(dpred), f(pred), f(target), N, C),
     rbfPenaltyLoss: (dpen, pen, labels, N, C) => ref.rbfPenaltyLoss(f(dpen), f(pen), i(labels), N, C),
     rbfMapLoss: (dpen, pen, labels, N, C, j) => ref.rbfMapLoss(f(dpen), f(pen), i(labels), N, C, j),
+    scaleAdd: (dst, src, n, a, b) => ref.scaleAdd(f(dst), f(src), n, a, b),
     sgdUpdate: (param, grad, velocity, n, lr, momentum, weightDecay, nesterov) =>
       ref.sgdUpdate(f(param), f(grad), f(velocity), n, lr, momentum, weightDecay, nesterov),
     adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
@@ -64,7 +65,8 @@ export function createJsBackend(maxBytes?: number): Backend {
       ref.rbfLossBackward2(f(d2inp), f(inp), f(proto), f(pen), N, IN, OUT, j, map),
     softmaxCrossEntropyBackward2: (d2logits, probs, N, C) => ref.softmaxCrossEntropyBackward2(f(d2logits), f(probs), N, C),
     sdlmUpdate: (param, grad, hkk, n, lr, mu) => ref.sdlmUpdate(f(param), f(grad), f(hkk), n, lr, mu),
-    dropoutForward: (out, mask, inp, n, rate, seed) => ref.dropoutForward(f(out), f(mask), f(inp), n, rate, seed),
+    dropoutForward: (out, mask, inp, n, rate, seed, first) =>
+      ref.dropoutForward(f(out), f(mask), f(inp), n, rate, seed, first),
     dropoutBackward: (dinp, dout, mask, n) => ref.dropoutBackward(f(dinp), f(dout), f(mask), n),
   };
 }

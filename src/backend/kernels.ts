@@ -67,6 +67,8 @@ export interface Kernels<F, I> {
   rbfMapLoss(dpen: F, pen: F, labels: I, N: number, C: number, j: number): number;
 
   // optim.ts — flat ranges of n values
+  /** dst = a * dst + b * src (data-parallel training reduces shard gradients with it). */
+  scaleAdd(dst: F, src: F, n: number, a: number, b: number): void;
   /** v = momentum*v + (g + wd*p); p -= lr*v (nesterov: p -= lr*(g + wd*p + momentum*v)). */
   sgdUpdate(param: F, grad: F, velocity: F, n: number, lr: number, momentum: number, weightDecay: number,
     nesterov: number): void;
@@ -93,7 +95,8 @@ export interface Kernels<F, I> {
   sdlmUpdate(param: F, grad: F, hkk: F, n: number, lr: number, mu: number): void;
 
   // dropout.ts — inverted dropout, mask = 0 or 1/(1-rate) drawn from a hash of (seed, index)
-  dropoutForward(out: F, mask: F, inp: F, n: number, rate: number, seed: number): void;
+  /** Element i draws its keep bit from hash(seed, first + i); `first` defaults to 0. */
+  dropoutForward(out: F, mask: F, inp: F, n: number, rate: number, seed: number, first?: number): void;
   dropoutBackward(dinp: F, dout: F, mask: F, n: number): void;
 }
 
@@ -106,7 +109,7 @@ export const KERNEL_NAMES = [
   'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
   'softmaxForward', 'softmaxBackward',
   'softmaxCrossEntropy', 'mseLoss', 'rbfPenaltyLoss', 'rbfMapLoss',
-  'sgdUpdate', 'adamUpdate',
+  'scaleAdd', 'sgdUpdate', 'adamUpdate',
   'square', 'tanhBackward2', 'avgPoolBackward2', 'subsampleBackward2', 'rbfLossBackward2',
   'softmaxCrossEntropyBackward2', 'sdlmUpdate',
   'dropoutForward', 'dropoutBackward',

@@ -12,6 +12,7 @@ import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 import { WASM_RELAXED_BASE64 } from '#relaxed-wasm';
+import { WASM_THREADS_BASE64, WASM_THREADS_RELAXED_BASE64 } from '#threads-wasm';
 
 export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
 
@@ -66,6 +67,24 @@ export function compiledModule(): { module: WebAssembly.Module; relaxedSimd: boo
   return compiled === null ? null : { module: compiled, relaxedSimd: compiledRelaxed };
 }
 
+let threadsCompiled: Promise<WebAssembly.Module | null> | null = null;
+
+/**
+ * The shared-memory build of the same kernels (imports `env.memory`, a shared WebAssembly.Memory), for
+ * data-parallel workers: compiled once, with relaxed SIMD exactly when `init()` chose it. Null where it is
+ * not embedded (browser bundles) or the engine has no shared memory.
+ */
+export function threadsModule(): Promise<WebAssembly.Module | null> {
+  if (compiled === null) throw new Error("lenet5: call `await init()` before using worker threads");
+  threadsCompiled ??= (async () => {
+    const b64 = compiledRelaxed ? WASM_THREADS_RELAXED_BASE64 : WASM_THREADS_BASE64;
+    if (b64 === null || typeof SharedArrayBuffer !== 'function') return null;
+    const bytes = decodeBase64(b64);
+    return WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null;
+  })();
+  return threadsCompiled;
+}
+
 /** True when this engine can run WebAssembly with 128-bit SIMD. */
 export function hasWasmSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
@@ -95,6 +114,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   else if (options.relaxedWasm !== undefined) compiled = await compileFrom(options.relaxedWasm);
   else compiled = await compileBytes(decodeBase64(WASM_RELAXED_BASE64!), 'the embedded relaxed-SIMD kernels');
   compiledRelaxed = relaxed;
+  threadsCompiled = null;
   defaultBackend = 'wasm';
   return { backend: 'wasm', simd, relaxedSimd: relaxed };
 }

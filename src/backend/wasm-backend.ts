@@ -10,17 +10,33 @@ export interface WasmExports extends Kernels<number, number> {
 
 const p = (r: Region | null): number => (r === null ? 0 : r.ptr);
 
-/** Instantiates `module` with its own memory and binds every kernel to regions of one arena. */
-export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number): Backend {
+/**
+ * A slice of a shared WebAssembly.Memory for one instance of the threads build: its arena spans
+ * [base, end) and never grows the memory (size it first), so instances on other threads can share it.
+ */
+export interface SharedSlice {
+  memory: WebAssembly.Memory;
+  base: number;
+  end: number;
+}
+
+/**
+ * Instantiates `module` with its own memory and binds every kernel to regions of one arena; with `shared`,
+ * the threads build over that slice of a shared memory instead.
+ */
+export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number, shared?: SharedSlice): Backend {
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort(_msg: number, _file: number, line: number, col: number): never {
         throw new Error(`lenet5 wasm kernel aborted at ${line}:${col}`);
       },
+      ...(shared !== undefined ? { memory: shared.memory } : {}),
     },
   });
   const k = instance.exports as unknown as WasmExports;
-  const arena = new Arena(k.memory, k.heapBase(), maxBytes);
+  const arena = shared !== undefined
+    ? new Arena(shared.memory, Math.max(shared.base, k.heapBase()), shared.end)
+    : new Arena(k.memory, k.heapBase(), maxBytes);
   return {
     name: 'wasm',
     arena,
@@ -60,6 +76,7 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number)
     mseLoss: (dpred, pred, target, N, C) => k.mseLoss(dpred.ptr, pred.ptr, target.ptr, N, C),
     rbfPenaltyLoss: (dpen, pen, labels, N, C) => k.rbfPenaltyLoss(dpen.ptr, pen.ptr, labels.ptr, N, C),
     rbfMapLoss: (dpen, pen, labels, N, C, j) => k.rbfMapLoss(dpen.ptr, pen.ptr, labels.ptr, N, C, j),
+    scaleAdd: (dst, src, n, a, b) => k.scaleAdd(dst.ptr, src.ptr, n, a, b),
     sgdUpdate: (param, grad, velocity, n, lr, momentum, weightDecay, nesterov) =>
       k.sgdUpdate(param.ptr, grad.ptr, velocity.ptr, n, lr, momentum, weightDecay, nesterov),
     adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
@@ -73,7 +90,8 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number)
       k.rbfLossBackward2(d2inp.ptr, inp.ptr, proto.ptr, pen.ptr, N, IN, OUT, j, map),
     softmaxCrossEntropyBackward2: (d2logits, probs, N, C) => k.softmaxCrossEntropyBackward2(d2logits.ptr, probs.ptr, N, C),
     sdlmUpdate: (param, grad, hkk, n, lr, mu) => k.sdlmUpdate(param.ptr, grad.ptr, hkk.ptr, n, lr, mu),
-    dropoutForward: (out, mask, inp, n, rate, seed) => k.dropoutForward(out.ptr, mask.ptr, inp.ptr, n, rate, seed),
+    dropoutForward: (out, mask, inp, n, rate, seed, first = 0) =>
+      k.dropoutForward(out.ptr, mask.ptr, inp.ptr, n, rate, seed, first),
     dropoutBackward: (dinp, dout, mask, n) => k.dropoutBackward(dinp.ptr, dout.ptr, mask.ptr, n),
   };
 }

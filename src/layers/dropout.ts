@@ -36,7 +36,8 @@ export class Dropout extends Layer {
     const n = run.N * sizeOf(this.inShape);
     if (run.training && this.rate > 0) {
       const seed = (Math.imul(this.index + 1, 0x85ebca6b) ^ run.seed) >>> 0;
-      k.dropoutForward(out, this.mask!, inp, n, this.rate, seed);
+      // run.first: the shard's first sample within the batch (data-parallel training), 0 otherwise.
+      k.dropoutForward(out, this.mask!, inp, n, this.rate, seed, (run.first ?? 0) * sizeOf(this.inShape));
     } else {
       // Identity; a mask of ones keeps backward (and the SDLM pass) uniform.
       view(out).set(view(inp).subarray(0, n));

@@ -71,6 +71,11 @@ export interface RunContext {
   training: boolean;
   /** A 32-bit seed for this step (dropout). */
   seed: number;
+  /**
+   * Index within the whole batch of this call's first sample (data-parallel training runs shards of one
+   * batch; default 0): dropout draws the mask the unsharded batch would.
+   */
+  first?: number;
 }
 
 export abstract class Layer {

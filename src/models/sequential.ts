@@ -434,13 +434,17 @@ export class Sequential {
 
   // ---------------------------------------------------------------- passes
 
-  /** Runs every layer (or all but the fused softmax when `forLoss`). */
-  forward(N: number, training: boolean, seed = 0, forLoss = false): void {
+  /**
+   * Runs every layer (or all but the fused softmax when `forLoss`). `first`: index of this batch's first
+   * sample within a larger batch it is a shard of (data-parallel training; dropout draws that batch's mask).
+   */
+  forward(N: number, training: boolean, seed = 0, forLoss = false, first = 0): void {
     if (N > this.cap) throw new InvalidArgumentError(`batch of ${N} exceeds the model's capacity ${this.cap}`);
     const run = this.run;
     run.N = N;
     run.training = training;
     run.seed = seed;
+    run.first = first;
     const L = this.fusedSoftmax && forLoss ? this.layers.length - 1 : this.layers.length;
     for (let i = 0; i < L; i++) this.layers[i]!.forward(run);
   }

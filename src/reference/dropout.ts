@@ -15,14 +15,17 @@ export function dropoutHash(seed: number, i: number): number {
   return x >>> 0;
 }
 
-/** Drops each value with probability rate, scales the kept ones by 1/(1-rate); mask keeps the multiplier. */
-export function dropoutForward(out: Arr, mask: Arr, inp: Arr, n: number, rate: number, seed: number): void {
+/**
+ * Drops each value with probability rate, scales the kept ones by 1/(1-rate); mask keeps the multiplier.
+ * Element i draws hash(seed, first + i) (a shard of a batch draws what the whole batch draws there).
+ */
+export function dropoutForward(out: Arr, mask: Arr, inp: Arr, n: number, rate: number, seed: number, first = 0): void {
   const r = Math.fround(rate);
   const threshold = Math.floor(r * 4294967296);
   const keep = Math.fround(1 / Math.fround(1 - r));
   const s = seed >>> 0;
   for (let i = 0; i < n; i++) {
-    const m = dropoutHash(s, i) < threshold ? 0 : keep;
+    const m = dropoutHash(s, (first + i) >>> 0) < threshold ? 0 : keep;
     mask[i] = m;
     out[i] = inp[i]! * m;
   }

@@ -3,6 +3,12 @@
  */
 import type { Arr } from '../backend/kernels.js';
 
+/** dst = a * dst + b * src (twin of assembly/optim.ts: shard gradients folded into the batch gradient). */
+export function scaleAdd(dst: Arr, src: Arr, n: number, a: number, b: number): void {
+  const af = Math.fround(a), bf = Math.fround(b);
+  for (let i = 0; i < n; i++) dst[i] = af * dst[i]! + bf * src[i]!;
+}
+
 /** v = momentum v + (g + wd p); p -= lr v (nesterov != 0: p -= lr (g + wd p + momentum v)). */
 export function sgdUpdate(param: Arr, grad: Arr, velocity: Arr, n: number, lr: number, momentum: number,
   weightDecay: number, nesterov: number): void {

@@ -9,6 +9,7 @@ import { mixSeed } from '../data/random.js';
 import { CheckpointError, InvalidArgumentError, TrainingDivergedError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { fitParallel } from './parallel.js';
 import { Rng } from './rng.js';
 import type { Schedule } from './schedules.js';
 
@@ -49,6 +50,15 @@ export interface History {
 
 export interface FitOptions {
   epochs?: number;
+  /**
+   * Data-parallel training over this many threads sharing one memory (Node worker_threads; src/train/
+   * parallel.ts). Default 1. Where workers cannot run, trains on one thread and says so through `warn`.
+   */
+  threads?: number;
+  /** Where the worker script is (bundlers that move files); default next to parallel.js. */
+  workerUrl?: URL | string;
+  /** Receives one-line notices (default console.warn). */
+  warn?: (message: string) => void;
   /** Default 32. */
   batchSize?: number;
   /** An optimizer spec (`adam()`, `sgd({...})`, `sdlm()`), or one bound earlier to continue its state. */
@@ -177,6 +187,7 @@ function isOptimizer(o: OptimizerSpec | Optimizer): o is Optimizer {
 
 /** Trains `model` in place. */
 export async function fit(model: Sequential, train: ImageData, opts: FitOptions = {}): Promise<History> {
+  if (opts.threads !== undefined && opts.threads !== 1) return fitParallel(model, train, { ...opts, threads: opts.threads }, fit);
   const data = asDataset(train, model, 'training data');
   const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
   const epochs = opts.epochs ?? 1;

@@ -37,6 +37,21 @@ describe('dropout kernels', () => {
     for (let i = 0; i < n; i++) expect(d[i]).toBe(Math.fround(g[i]! * mask[i]!));
   });
 
+  it('a shard starting `first` elements in draws the whole batch\'s mask there (both backends)', () => {
+    b.arena.reset(base);
+    const n = 1000, first = 384, m = 200, rate = 0.8, seed = 77;
+    const x = f32(new Rng(9).array(n));
+    const whole = new Float32Array(n), wholeMask = new Float32Array(n);
+    ref.dropoutForward(whole, wholeMask, x, n, rate, seed);
+    const part = new Float32Array(m), partMask = new Float32Array(m);
+    ref.dropoutForward(part, partMask, x.subarray(first, first + m), m, rate, seed, first);
+    expectClose(partMask, wholeMask.subarray(first, first + m), { atol: 0, rtol: 0, label: 'twin shard mask' });
+    const xr = upload(b, x.subarray(first, first + m)), outr = upload(b, m), maskr = upload(b, m);
+    b.dropoutForward(outr, maskr, xr, m, rate, seed, first);
+    expectClose(maskr.f32, partMask, { atol: 0, rtol: 0, label: 'wasm shard mask' });
+    expectClose(outr.f32, part, { atol: 0, rtol: 0, label: 'wasm shard out' });
+  });
+
   it('drops about `rate` of the values and scales survivors by 1/(1-rate)', () => {
     const n = 100000;
     const rate = 0.8;

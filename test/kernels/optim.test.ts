@@ -88,6 +88,25 @@ beforeAll(async () => {
   base = b.arena.used;
 });
 
+describe('scaleAdd', () => {
+  it.each(sizes().map((n, k) => ({ n, a: Math.fround([1, 0.5, 0.25, 0][k % 4]!), b: Math.fround([0.5, 0.25, 0.75, 1][k % 4]!) })))(
+    '%o: wasm = twin = dst * a + src * b',
+    ({ n, a, b: w }) => {
+      b.arena.reset(base);
+      const rng = new Rng(n * 5 + 1);
+      const d0 = f32(rng.array(n)), s0 = f32(rng.array(n));
+      const hand = Array.from(d0, (d, i) => a * d + w * s0[i]!);
+      const d64 = Float64Array.from(d0);
+      ref.scaleAdd(d64, Float64Array.from(s0), n, a, w);
+      const dr = upload(b, d0), sr = upload(b, s0);
+      b.scaleAdd(dr, sr, n, a, w);
+      expectClose(d64, hand, { ...F64_TOL, label: 'scaleAdd twin f64' });
+      // One product and one sum per value: within 2 float32 roundings of the exact result.
+      expectClose(dr.f32, hand, { ...F32_TOL, label: 'scaleAdd wasm vs formula' });
+    },
+  );
+});
+
 describe('sgdUpdate', () => {
   it.each(sizes().map((n, k) => ({ n, ...SGD_CONFIGS[k % SGD_CONFIGS.length]! })))(
     '%o: wasm and twin follow the formula over several steps',

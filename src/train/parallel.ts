@@ -1,0 +1,397 @@
+/**
+ * Data-parallel synchronous training (and batch inference) over worker threads that share one
+ * WebAssembly.Memory: the shared-memory build of the kernels is instantiated once per thread over it,
+ * each thread owning a replica of the model (its own activations, gradients and scratch) in a fixed slice.
+ *
+ * One step of a batch of N: the main thread writes each replica's shard of the batch (rows split as evenly
+ * as possible, main first) and copies the weights into replica 0; every thread copies replica 0's weights
+ * into its own, runs forward, the loss of its shard and backward; the main thread then folds the shard
+ * gradients into replica 0's in wasm (scaleAdd, weighted by shard size / N: each shard's gradient is that
+ * of its own mean loss) and steps the model's optimizer on them. Dropout draws with the batch's seed and
+ * each shard's offset, so the run computes what one thread would, up to the order of float additions.
+ *
+ * Threads hand off through Atomics on a small control block in the shared memory (no messages per step).
+ * Node runs this over worker_threads; browser bundles do not embed the shared-memory build, so there (and
+ * anywhere without SharedArrayBuffer or cross-origin isolation) fit falls back to one thread with a notice.
+ */
+import { startThread, threadsSupported, type ThreadHandle } from '#worker-threads';
+import type { Backend } from '../backend/backend.js';
+import { createJsBackend } from '../backend/js-backend.js';
+import { threadsModule } from '../backend/load.js';
+import { createWasmBackend } from '../backend/wasm-backend.js';
+import { mixSeed } from '../data/random.js';
+import { InvalidArgumentError, TrainingDivergedError } from '../errors.js';
+import { layerFromConfig } from '../layers/index.js';
+import { Sequential } from '../models/sequential.js';
+import { asDataset, evaluate, type EpochResult, type FitOptions, type History, type ImageData } from './fit.js';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { Rng } from './rng.js';
+
+const PAGE = 65536;
+// Control block: Int32 slots, then one float64 loss per thread.
+const GEN = 0;
+const DONE = 1;
+const CMD = 2;
+const SEED = 3;
+const SHARDS = 8; // per thread: N, first
+const CTRL_INTS = 256;
+const CTRL_BYTES = CTRL_INTS * 4 + 8 * 64;
+export const CMD_TRAIN = 1;
+export const CMD_FORWARD = 2;
+export const CMD_EXIT = 3;
+
+/** What a worker needs to build its replica (structured-cloned to it). */
+export interface WorkerSetup {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  base: number;
+  end: number;
+  config: ReturnType<Sequential['config']>;
+  capacity: number;
+  ctrl: number;
+  index: number;
+  params0: number;
+}
+
+/** The layer graph of `config` (a Sequential's `config()`), unbuilt. */
+export function sequentialFromConfig(config: ReturnType<Sequential['config']>): Sequential {
+  return new Sequential(config.layers.map((c) => layerFromConfig(c)), { input: config.input, loss: config.loss, name: config.name });
+}
+
+/** Shard sizes of a batch of N over `threads` (the first ones one larger when N does not divide). */
+export function shardSizes(N: number, threads: number): number[] {
+  const base = Math.floor(N / threads);
+  const extra = N % threads;
+  return Array.from({ length: threads }, (_, t) => base + (t < extra ? 1 : 0));
+}
+
+/** Where `threads` > 1 cannot run, the reason (fit then trains on one thread and says why). */
+export function threadsUnavailable(): string | null {
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  if (g.process?.versions?.node === undefined && g.crossOriginIsolated !== true) {
+    return 'worker threads need a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for shared memory';
+  }
+  if (typeof SharedArrayBuffer !== 'function') return 'this engine has no SharedArrayBuffer';
+  if (!threadsSupported) return 'this build of lenet5 has no shared-memory kernels (browser bundles); use the Node entry';
+  return null;
+}
+
+/** Replicas of one model over a shared memory, one per thread; replica 0 runs on the calling thread. */
+export class ReplicaPool {
+  private closed = false;
+
+  private constructor(
+    /** replicas[0] is the main thread's; replicas[t] (t > 0) mirror the workers' layouts for reading and writing. */
+    readonly replicas: Sequential[],
+    private readonly backend0: Backend,
+    private readonly workers: ThreadHandle[],
+    private readonly ctrl: Int32Array,
+    private readonly losses: Float64Array,
+    readonly memoryBytes: number,
+  ) {}
+
+  get threads(): number {
+    return this.replicas.length;
+  }
+
+  /**
+   * Starts `threads - 1` workers, each with a replica of `model` for shards of up to `capacity` samples.
+   * Null when the shared-memory build is unavailable here.
+   */
+  static async create(model: Sequential, threads: number, capacity: number, workerUrl?: URL | string): Promise<ReplicaPool | null> {
+    const module = await threadsModule();
+    if (module === null) return null;
+    const config = model.config();
+    // A replica's arena size: lay one out on the js backend (same allocation sequence, 16-byte aligned).
+    const probe = sequentialFromConfig(config).build(createJsBackend(), capacity);
+    const slice = Math.ceil((probe.backend.arena.used + PAGE) / PAGE) * PAGE;
+    const heapProbe = new WebAssembly.Instance(module, {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) },
+    }).exports as unknown as { heapBase(): number };
+    const ctrlAt = (heapProbe.heapBase() + 63) & ~63;
+    const first = Math.ceil((ctrlAt + CTRL_BYTES) / PAGE) * PAGE;
+    const total = first + threads * slice;
+    const pages = Math.ceil(total / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const at = (t: number) => ({ memory, base: first + t * slice, end: first + (t + 1) * slice });
+    const replicas: Sequential[] = [];
+    const backends: Backend[] = [];
+    for (let t = 0; t < threads; t++) {
+      const b = createWasmBackend(module, undefined, at(t));
+      backends.push(b);
+      replicas.push(sequentialFromConfig(config).build(b, capacity));
+    }
+    const ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
+    const losses = new Float64Array(memory.buffer, ctrlAt + CTRL_INTS * 4, 64);
+    const url = workerUrl ?? new URL('./worker.js', import.meta.url);
+    const workers: ThreadHandle[] = [];
+    try {
+      for (let t = 1; t < threads; t++) {
+        const setup: WorkerSetup = {
+          module, ...at(t), config, capacity, ctrl: ctrlAt, index: t, params0: replicas[0]!.paramsRegion.ptr,
+        };
+        const w = startThread(typeof url === 'string' ? new URL(url) : url, setup);
+        if (w === null) throw new Error('worker threads are not available here');
+        workers.push(w);
+        const ready = await new Promise<{ params: number; grads: number; input: number }>((resolve, reject) => {
+          w.once('message', (m) => resolve(m as { params: number; grads: number; input: number }));
+          w.once('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
+        });
+        const r = replicas[t]!;
+        if (ready.params !== r.paramsRegion.ptr || ready.grads !== r.gradsRegion.ptr || ready.input !== r.inputRegion.ptr) {
+          throw new Error(`worker ${t} laid its replica out differently from the main thread's mirror`);
+        }
+      }
+    } catch (err) {
+      for (const w of workers) void w.terminate();
+      throw err;
+    }
+    return new ReplicaPool(replicas, backends[0]!, workers, ctrl, losses, pages * PAGE);
+  }
+
+  /**
+   * Runs `cmd` over the batch split into `sizes` (replica t takes rows first_t .. first_t + sizes[t] of
+   * it, already written into its input): CMD_TRAIN also computes each shard's loss (returned) and its
+   * gradient. Blocks until every thread is done.
+   */
+  run(cmd: number, sizes: readonly number[], seed: number): Float64Array {
+    if (this.closed) throw new Error('the worker pool is closed');
+    const c = this.ctrl;
+    let first = 0;
+    for (let t = 0; t < sizes.length; t++) {
+      c[SHARDS + 2 * t] = sizes[t]!;
+      c[SHARDS + 2 * t + 1] = first;
+      first += sizes[t]!;
+    }
+    c[SEED] = seed | 0;
+    c[CMD] = cmd;
+    Atomics.store(c, DONE, 0);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    const r0 = this.replicas[0]!;
+    const N0 = sizes[0]!;
+    if (cmd === CMD_TRAIN) {
+      r0.forward(N0, true, seed >>> 0, true, 0);
+      this.losses[0] = r0.computeLoss(N0);
+      r0.zeroGrad();
+      r0.backward(N0);
+    } else {
+      r0.forward(N0, false);
+    }
+    const W = this.workers.length;
+    for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    return this.losses;
+  }
+
+  /** Folds the shard gradients into replica 0's (in wasm): grads0 = sum_t (sizes[t] / N) grads_t. */
+  reduceGradients(sizes: readonly number[]): void {
+    const N = sizes.reduce((s, n) => s + n, 0);
+    const g0 = this.replicas[0]!.gradsRegion;
+    const P = g0.length;
+    let a = sizes[0]! / N;
+    for (let t = 1; t < sizes.length; t++) {
+      if (sizes[t] === 0) continue;
+      this.backend0.scaleAdd(g0, this.replicas[t]!.gradsRegion, P, a, sizes[t]! / N);
+      a = 1;
+    }
+    if (a !== 1) this.backend0.scaleAdd(g0, g0, P, a, 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const c = this.ctrl;
+    c[CMD] = CMD_EXIT;
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+const now = (): number => (typeof performance === 'object' ? performance.now() : Date.now());
+const yieldNow = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
+function countCorrect(model: Sequential, N: number): number {
+  const labels = model.labels.i32;
+  let c = 0;
+  for (let i = 0; i < N; i++) if (model.predictedClass(i) === labels[i]) c++;
+  return c;
+}
+
+/**
+ * fit() with `threads` > 1 (fit dispatches here). Same semantics and seeds as one thread; not combined with
+ * checkpoints, resume or clipGradNorm (yet), which throw. Falls back to one thread, with a notice through
+ * `opts.warn` (default console.warn), where workers cannot run.
+ */
+export async function fitParallel(model: Sequential, train: ImageData, opts: FitOptions & { threads: number },
+  single: (model: Sequential, train: ImageData, opts: FitOptions) => Promise<History>): Promise<History> {
+  const threads = opts.threads;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new InvalidArgumentError(`fit: threads must be an integer in [1, 64], got ${String(threads)}`);
+  }
+  for (const k of ['checkpoint', 'resume', 'resumeFrom', 'onCheckpoint', 'clipGradNorm'] as const) {
+    if (opts[k] !== undefined && opts[k] !== false) {
+      throw new InvalidArgumentError(`fit: ${k} is not supported with threads > 1 yet; train on one thread for it`);
+    }
+  }
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const why = model.backend.name !== 'wasm' ? `the ${model.backend.name} backend runs on one thread` : threadsUnavailable();
+  const fallback = (reason: string): Promise<History> => {
+    warn(`lenet5: training on one thread: ${reason}`);
+    const { threads: _t, ...rest } = opts;
+    return single(model, train, rest);
+  };
+  if (why !== null) return fallback(why);
+
+  const data = asDataset(train, model, 'training data');
+  const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
+  const epochs = opts.epochs ?? 1;
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidArgumentError(`fit: epochs must be an integer >= 1, got ${String(epochs)}`);
+  if (data.count === 0) throw new InvalidArgumentError('fit: the training data is empty; pass at least one sample');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count) {
+    throw new InvalidArgumentError(`fit: batchSize must be an integer >= 1 and at most ${data.count} (the number of training ` +
+      `samples), got ${String(batchSize)}`);
+  }
+  model.ensureCapacity(batchSize);
+  const spec = opts.optimizer ?? { type: 'adam' };
+  const optimizer: Optimizer = typeof (spec as Optimizer).step === 'function'
+    ? (spec as Optimizer) : createOptimizer(spec as OptimizerSpec, model);
+  const schedule = opts.schedule ?? optimizer.defaultSchedule();
+  const seed = opts.seed ?? 0;
+  const shuffle = opts.shuffle ?? true;
+  const yieldMs = opts.yieldEveryMs ?? 50;
+  const first = opts.initialEpoch ?? 0;
+
+  const pool = await ReplicaPool.create(model, threads, Math.ceil(batchSize / threads), opts.workerUrl);
+  if (pool === null) return fallback('the shared-memory kernels are not available here');
+  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false };
+  try {
+    const order = new Uint32Array(data.count);
+    for (let i = 0; i < data.count; i++) order[i] = i;
+    const batches = Math.ceil(data.count / batchSize);
+    const params = model.view(model.paramsRegion);
+    const grads = model.view(model.gradsRegion);
+    const r0 = pool.replicas[0]!;
+    const params0 = r0.view(r0.paramsRegion);
+    const grads0 = r0.view(r0.gradsRegion);
+    let lastYield = now();
+    for (let e = first; e < first + epochs; e++) {
+      if (opts.signal?.aborted) {
+        history.aborted = true;
+        break;
+      }
+      const t0 = now();
+      const rng = new Rng(mixSeed(seed, e));
+      const lr = schedule(e);
+      if (!(Number.isFinite(lr) && lr >= 0)) {
+        throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
+      }
+      if (shuffle) data.permutation(rng.u32(), order);
+      optimizer.beforeEpoch({ model, data, rng, epoch: e });
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const N = Math.min(batchSize, data.count - start);
+        const sizes = shardSizes(N, threads);
+        let at = start;
+        for (let t = 0; t < threads; t++) {
+          if (sizes[t]! > 0) pool.replicas[t]!.writeBatch(data, at, sizes[t]!, order, e);
+          at += sizes[t]!;
+        }
+        params0.set(params);
+        const stepSeed = rng.u32();
+        const losses = pool.run(CMD_TRAIN, sizes, stepSeed);
+        let loss = 0;
+        for (let t = 0; t < threads; t++) {
+          if (sizes[t] === 0) continue;
+          loss += (losses[t]! * sizes[t]!) / N;
+          correct += countCorrect(pool.replicas[t]!, sizes[t]!);
+        }
+        if (!Number.isFinite(loss)) {
+          throw new TrainingDivergedError(`training diverged at step ${optimizer.steps + 1} (epoch ${e + 1}, batch ${b + 1}): ` +
+            `the loss is ${loss}; lower the learning rate`, { step: optimizer.steps, epoch: e, batch: b, layer: 'loss', quantity: 'loss' });
+        }
+        pool.reduceGradients(sizes);
+        grads.set(grads0);
+        optimizer.step(lr, N);
+        lossSum += loss * N;
+        seen += N;
+        opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
+        if (now() - lastYield > yieldMs) {
+          await yieldNow();
+          lastYield = now();
+        }
+        if (opts.signal?.aborted) break;
+      }
+      const seconds = (now() - t0) / 1000;
+      if (opts.signal?.aborted) {
+        history.aborted = true;
+        break;
+      }
+      const result: EpochResult = {
+        epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds,
+      };
+      if (validation !== undefined) {
+        const v = evaluate(model, validation);
+        result.valLoss = v.loss;
+        result.valAccuracy = v.accuracy;
+        history.valLoss.push(v.loss);
+        history.valAccuracy.push(v.accuracy);
+      }
+      history.epochs.push(result);
+      history.loss.push(result.loss);
+      history.accuracy.push(result.accuracy);
+      opts.onEpochEnd?.(result);
+    }
+  } finally {
+    await pool.close();
+  }
+  return history;
+}
+
+/**
+ * Inference over `threads` threads: the images split into per-thread shards of up to `capacity` each
+ * round. Returns the outputs (count x classes) and the predicted class per image.
+ */
+export async function predictParallel(model: Sequential, images: ArrayLike<number>, count: number, threads: number,
+  opts: { capacity?: number; workerUrl?: URL | string } = {}): Promise<{ labels: Int32Array; scores: Float32Array } | null> {
+  if (threadsUnavailable() !== null || model.backend.name !== 'wasm') return null;
+  const cap = opts.capacity ?? 256;
+  const pool = await ReplicaPool.create(model, threads, cap, opts.workerUrl);
+  if (pool === null) return null;
+  const C = model.classes;
+  const labels = new Int32Array(count);
+  const scores = new Float32Array(count * C);
+  try {
+    const params = model.view(model.paramsRegion);
+    pool.replicas[0]!.view(pool.replicas[0]!.paramsRegion).set(params);
+    for (let start = 0; start < count; start += cap * threads) {
+      const N = Math.min(cap * threads, count - start);
+      const sizes = shardSizes(N, threads);
+      let at = start;
+      for (let t = 0; t < threads; t++) {
+        if (sizes[t]! > 0) pool.replicas[t]!.setInput(images, sizes[t]!, ((o) => (i: number) => o + i)(at));
+        at += sizes[t]!;
+      }
+      pool.run(CMD_FORWARD, sizes, 0);
+      at = start;
+      for (let t = 0; t < threads; t++) {
+        const r = pool.replicas[t]!;
+        const n = sizes[t]!;
+        for (let i = 0; i < n; i++) labels[at + i] = r.predictedClass(i);
+        scores.set(r.output.subarray(0, n * C), at * C);
+        at += n;
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  return { labels, scores };
+}
