@@ -71,6 +71,11 @@ export async function buildDemo({ outDir = join(root, 'demo-dist'), minify = tru
     absWorkingDir: root,
   });
   copyFileSync(join(web, 'index.html'), join(outDir, 'index.html'));
+  // Browser bundles embed only the baseline SIMD kernels; the page fetches the relaxed-SIMD (FMA) build
+  // when the engine validates it.
+  if (existsSync(join(root, 'build/lenet5.relaxed.wasm'))) {
+    copyFileSync(join(root, 'build/lenet5.relaxed.wasm'), join(outDir, 'lenet5.relaxed.wasm'));
+  }
   copyFileSync(join(root, 'assets/digits.png'), join(outDir, 'assets/digits.png'));
   // Whatever pretrained models this checkout has (the page explains a missing one and offers a fresh model).
   const pretrained = join(root, 'assets/pretrained');
@@ -156,7 +161,11 @@ async function main(argv) {
   }
   const { server, url } = await serveDir(outDir, { port });
   console.log(`lenet5 demo: ${url}`);
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => {
+    server.close(() => process.exit(0));
+    // Browsers hold keep-alive connections open; drop them so the process ends at once.
+    server.closeAllConnections();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

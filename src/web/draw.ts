@@ -70,7 +70,12 @@ export class DrawPad {
     if (this.active !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     this.active = e.pointerId;
-    this.canvas.setPointerCapture(e.pointerId);
+    try {
+      // Strokes that leave the canvas keep drawing until the pointer is released.
+      this.canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // not an active pointer (synthetic events): draw without capture
+    }
     this.last = null;
     const p = this.point(e);
     this.segment(p.x, p.y, pressure(e));

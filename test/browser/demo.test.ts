@@ -210,6 +210,33 @@ describe('the demo page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('draws with touch and pen pointers too (pen pressure widens the line)', async () => {
+    for (const pointerType of ['touch', 'pen'] as const) {
+      await page.click('#clear');
+      await page.locator('#pad').scrollIntoViewIfNeeded();
+      await page.evaluate(({ type, stroke }) => {
+        const pad = document.getElementById('pad')!;
+        const r = pad.getBoundingClientRect();
+        const fire = (name: string, [x, y]: [number, number]): void => {
+          pad.dispatchEvent(new PointerEvent(name, {
+            pointerId: 7, pointerType: type, isPrimary: true, bubbles: true, cancelable: true, button: 0, buttons: 1,
+            pressure: type === 'pen' ? 0.9 : 0.5, clientX: r.left + x * r.width, clientY: r.top + y * r.height,
+          }));
+        };
+        const pts = stroke[0]!;
+        fire('pointerdown', pts[0]!);
+        for (let i = 1; i < pts.length; i++) {
+          const [x0, y0] = pts[i - 1]!;
+          const [x1, y1] = pts[i]!;
+          for (let k = 1; k <= 8; k++) fire('pointermove', [x0 + ((x1 - x0) * k) / 8, y0 + ((y1 - y0) * k) / 8]);
+        }
+        fire('pointerup', pts[pts.length - 1]!);
+      }, { type: pointerType, stroke: SEVEN });
+      await settle();
+      expect(await page.locator('#predicted').getAttribute('data-label'), pointerType).toBe('7');
+    }
+  });
+
   it("draws every layer's feature maps and units, none of the layers blank", async () => {
     await drawAndPredict(SEVEN);
     const layers = await page.$$eval('#layers .layer', (els) => els.map((e) => (e as HTMLElement).dataset['layer']));
