@@ -3,8 +3,8 @@
  * under the "node" condition; browser bundles get file-atomic.ts). Throws plain Node errors: callers wrap
  * them in the library's typed errors.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export const canWriteFiles = true;
 
@@ -43,12 +43,42 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   }
 }
 
-/** The file's bytes, or null when it does not exist. */
+/** The file's bytes, or null when it does not exist. Removes temporary files left by killed writers. */
 export async function readIfExists(path: string): Promise<Uint8Array | null> {
+  await removeStaleTemporaries(path);
   try {
     return new Uint8Array(await readFile(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+}
+
+/** Deletes `<path>.<pid>.<n>.tmp` files whose writing process is gone (a crash mid-write leaves one). */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -158,6 +158,8 @@ describe.each(['modern', 'classic'] as const)('%s: kill -9 and resume', (preset)
     // Resume in a fresh process (the same command as the first run), then compare the final checkpoint.
     const done = await runChild({ ...r, path, mode: 'train' });
     expect(done.out).toMatch(/done/);
+    // Resuming cleared the dead writer's temporary file.
+    expect(existsSync(join(dir, tmp[0]!))).toBe(false);
     const final = lib.LeNet5.load(readFileSync(path));
     sameBits(final.getWeights(), straight[preset]!, 'killed mid-write, resumed in a new process');
     expect(final.epochsTrained).toBe(r.epochs);
