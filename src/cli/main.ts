@@ -76,6 +76,7 @@ export function buildProgram(): Command {
     .option('--distort', 'random affine distortions of the training images (the paper\'s)')
     .addOption(backendOption())
     .option('--out <file>', 'where to save the model (default: lenet5-<model>.lenet5)')
+    .option('--threads <n>', 'data-parallel worker threads sharing one memory (default 1)', positiveInt('--threads'))
     .action(action((out, o: Parameters<typeof train>[0]) => train(o, out)));
 
   common(program.command('eval'))

@@ -20,6 +20,8 @@ export interface TrainOptions {
   distort?: boolean;
   backend: BackendName;
   out?: string;
+  /** Data-parallel worker threads (default 1). */
+  threads?: number;
 }
 
 /** Defaults follow the presets: modern = Adam 1e-3, 10 epochs (the article); classic = SDLM, 20 passes (the paper). */
@@ -82,6 +84,7 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
       seed: o.seed,
       validation: data.test,
       signal: ac.signal,
+      ...(o.threads !== undefined ? { threads: o.threads, warn: (m: string) => out.notice(m) } : {}),
       onBatchEnd: (b) => {
         if (b.epoch !== barEpoch) {
           barEpoch = b.epoch;
