@@ -34,8 +34,11 @@ if (!argv.includes('--no-end-to-end') && only === undefined) {
   result['ceiling'] = ceiling;
   print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
   const train: TrainRow[] = [];
-  for (const model of ['modern', 'classic'] as const) {
-    const row = await benchTrain(model, 32, ceiling);
+  // The worker script of the built package (this file runs bundled from .cache/run/): `npm run build` first.
+  const workerUrl = new URL('../../dist/train/worker.js', import.meta.url);
+  for (const [model, batchSize, threads] of [['modern', 32, 1], ['classic', 32, 1], ['modern', 64, 1], ['modern', 64, 2],
+    ['classic', 64, 2]] as const) {
+    const row = await benchTrain(model, batchSize, ceiling, { threads, workerUrl });
     train.push(row);
     print(formatTrainRow(row));
   }

@@ -104,7 +104,7 @@ const make = (model: Preset, backend: BackendName, batchSize: number): LeNet5 =>
  * last (so JIT warm-up and SDLM's per-pass h_kk estimate stay out); best of `rounds`.
  */
 export async function trainSamplesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number,
-  rounds = 3): Promise<number> {
+  rounds = 3, parallel: { threads?: number; workerUrl?: URL | string } = {}): Promise<number> {
   const data = randomData(n, 11);
   let best = 0;
   for (let r = 0; r < rounds; r++) {
@@ -112,7 +112,7 @@ export async function trainSamplesPerSec(model: Preset, backend: BackendName, ba
     let t0 = 0;
     let t1 = 0;
     await net.fit(data, {
-      epochs: 1, batchSize, optimizer: model === 'modern' ? adam() : sdlm(), seed: r,
+      epochs: 1, batchSize, optimizer: model === 'modern' ? adam() : sdlm(), seed: r, ...parallel,
       onBatchEnd: (b) => {
         if (b.batch === 0) t0 = now();
         t1 = now();
@@ -143,17 +143,23 @@ export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize
   return Math.round(n / best);
 }
 
-export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceiling, opts: { samples?: number } = {}): Promise<TrainRow> {
+/**
+ * One train row. With `threads` > 1 the wasm figure is data-parallel over worker threads (the js figure
+ * stays one thread: the ratio then includes the threads) and perLayer is still one thread's step.
+ */
+export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceiling,
+  opts: { samples?: number; threads?: number; workerUrl?: URL | string } = {}): Promise<TrainRow> {
   const n = opts.samples ?? 4096;
-  const threads = 1;
-  const wasm = await trainSamplesPerSec(model, 'wasm', batchSize, n, 3);
+  const threads = opts.threads ?? 1;
+  const wasm = await trainSamplesPerSec(model, 'wasm', batchSize, n, 3,
+    threads > 1 ? { threads, ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}) } : {});
   const js = await trainSamplesPerSec(model, 'js', batchSize, Math.max(2 * batchSize, 160), 1);
   const probe = make(model, 'js', 1).model;
   const [, train] = macsPerSample(probe);
   return {
     model, threads, batchSize, wasmSamplesPerSec: wasm, jsSamplesPerSec: js, ratio: +(wasm / js).toFixed(1),
     ceilingFraction: +((wasm * train) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
-    perLayer: profileTrainingStep(model, 'wasm', batchSize, 200).perLayer,
+    perLayer: profileTrainingStep(model, 'wasm', Math.ceil(batchSize / threads), 200).perLayer,
   };
 }
 
