@@ -83,9 +83,9 @@ export interface FitOptions {
    */
   clipGradNorm?: number;
   /**
-   * Check every step that the loss, the gradient and the updated weights are finite (default true). On
-   * failure training stops with a TrainingDivergedError naming the step and the layer, and the model
-   * keeps the weights of the last good step.
+   * Stop on a non-finite loss, gradient or weight (default true): training ends with a
+   * TrainingDivergedError naming the step and the layer, and the model (params and optimizer state)
+   * keeps its values from before the update that went wrong. Costs two memory copies per step.
    */
   guard?: boolean;
   /**
@@ -233,7 +233,24 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);
   const params = model.paramsRegion;
-  const good = guard ? new Float32Array(model.paramBlockLength) : null;
+  // The guard copies the params and optimizer state aside before every update (memcpy-speed copies,
+  // double-buffered) and scans nothing per step: a bad update shows up as a non-finite loss on the next
+  // batch (or in the scan at each epoch end and checkpoint), and the copy from before it is put back.
+  const snaps = guard ? [snapshotOf(model, optimizer), snapshotOf(model, optimizer)] : null;
+  let snapAt = 0;
+  /** The latest update of this fit call (-1: none yet). */
+  const last = { step: -1, epoch: 0, batch: 0 };
+  const checkWeights = (): void => {
+    if (snaps === null || last.step < 0) return;
+    const w = model.view(params);
+    let acc = 0;
+    for (let i = 0; i < w.length; i++) acc += w[i]! * 0;
+    if (acc === 0) return;
+    const at = firstNonFinite(w);
+    const bad = w[at];
+    restore(model, optimizer, snaps[snapAt]!);
+    throw diverged(model, last.step, last.epoch, last.batch, 'weight', `the update made a weight ${bad}`, paramName(model, at));
+  };
   let lastYield = now();
   const progress = (e: number, b: number, rng: Rng, lossSum: number, correct: number, seen: number): TrainingProgress => ({
     fitStart: first, fitEpochs: epochs, epoch: e, batch: b, rng: rng.state.map((v) => v >>> 0) as TrainingProgress['rng'], seed, batchSize, shuffle, count: data.count,
@@ -277,12 +294,13 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       model.forward(N, true, rng.u32(), true);
       const loss = model.computeLoss(N);
       if (!Number.isFinite(loss)) {
+        checkWeights();
         throw diverged(model, optimizer.steps, e, b, 'loss', `the loss is ${loss}`, firstNonFiniteActivation(model, N));
       }
       correct += countCorrect(model, N);
       model.zeroGrad();
       model.backward(N);
-      if (guard || clip !== undefined) {
+      if (clip !== undefined) {
         const grads = model.view(model.gradsRegion);
         let sq = 0;
         for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
@@ -295,23 +313,19 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
           for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
         }
       }
-      if (good !== null) good.set(model.view(params));
-      optimizer.step(lr, N);
-      if (good !== null) {
-        const w = model.view(params);
-        let acc = 0;
-        for (let i = 0; i < w.length; i++) acc += w[i]! * 0;
-        if (acc !== 0) {
-          const at = firstNonFinite(w);
-          const bad = w[at];
-          w.set(good);
-          throw diverged(model, optimizer.steps - 1, e, b, 'weight', `the update made a weight ${bad}`, paramName(model, at));
-        }
+      if (snaps !== null) {
+        snapAt ^= 1;
+        save(model, optimizer, snaps[snapAt]!);
+        last.step = optimizer.steps;
+        last.epoch = e;
+        last.batch = b;
       }
+      optimizer.step(lr, N);
       lossSum += loss * N;
       seen += N;
       opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
       if (every !== undefined && optimizer.steps % every === 0 && b + 1 < batches) {
+        checkWeights();
         await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
       }
       if (now() - lastYield > yieldMs) {
@@ -320,6 +334,7 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       }
       if (opts.signal?.aborted) break;
     }
+    checkWeights();
     const seconds = (now() - t0) / 1000;
     if (opts.signal?.aborted) {
       history.aborted = true;
@@ -343,6 +358,25 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     opts.onEpochEnd?.(result);
   }
   return history;
+}
+
+interface Snapshot {
+  params: Float32Array;
+  state: Float32Array[];
+}
+
+function snapshotOf(model: Sequential, optimizer: Optimizer): Snapshot {
+  return { params: new Float32Array(model.paramBlockLength), state: optimizer.state.map((r) => new Float32Array(r.length)) };
+}
+
+function save(model: Sequential, optimizer: Optimizer, s: Snapshot): void {
+  s.params.set(model.view(model.paramsRegion));
+  optimizer.state.forEach((r, i) => s.state[i]!.set(model.view(r)));
+}
+
+function restore(model: Sequential, optimizer: Optimizer, s: Snapshot): void {
+  model.view(model.paramsRegion).set(s.params);
+  optimizer.state.forEach((r, i) => model.view(r).set(s.state[i]!));
 }
 
 function firstNonFinite(a: ArrayLike<number>): number {
