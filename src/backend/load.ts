@@ -182,7 +182,10 @@ async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
   if (typeof WebAssembly.compileStreaming === 'function' &&
     response.headers.get('content-type')?.split(';')[0]?.trim() === 'application/wasm') {
     try {
-      return await WebAssembly.compileStreaming(response.clone());
+      const module = await WebAssembly.compileStreaming(response.clone());
+      // The original body was never read: cancel it so the request does not linger as aborted/unread.
+      response.body?.cancel().catch(() => undefined);
+      return module;
     } catch {
       // fall through to the byte path, which validates and reports a clear error
     }
