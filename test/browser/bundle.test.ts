@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveDir } from '../../scripts/demo.mjs';
-import { artifactsDir, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
+import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -104,7 +104,7 @@ beforeAll(async () => {
   const tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'browser-consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir, stdio: 'pipe' });
-  browser = await launchChromium();
+  if (CHROMIUM_RUNS) browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
@@ -117,7 +117,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-describe('lenet5 in browser bundles, run in Chromium', () => {
+describeInChromium('lenet5 in browser bundles, run in Chromium' + chromiumNote, () => {
   for (const format of ['esm', 'iife'] as const) {
     it(`an esbuild ${format} bundle loads the embedded wasm and predicts`, async () => {
       const site = join(dir, `esbuild-${format}`);

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, LeNet5, loadDigits } from '../../src/index.node.js';
-import { artifactsDir, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
+import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
 
 /** The shared data folder (Fashion-MNIST's four files): $LENET5_DATA_DIR, else ../shared/data next to the repository. */
 const DATA_DIR = process.env['LENET5_DATA_DIR'] ?? resolve(ROOT, '../shared/data');
@@ -132,9 +132,11 @@ beforeAll(async () => {
   url = await startDemo(outDir);
   // A wasm file in the served folder, to check its MIME type (the page itself embeds its kernels).
   copyFileSync(join(ROOT, 'build/lenet5.wasm'), join(outDir, 'kernels.wasm'));
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  problems = watchPage(page);
+  if (CHROMIUM_RUNS) {
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    problems = watchPage(page);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -178,7 +180,7 @@ describe('the demo server', () => {
   });
 });
 
-describe('the demo page in Chromium', () => {
+describeInChromium('the demo page in Chromium' + chromiumNote, () => {
   it('loads with no console errors, on wasm SIMD, cross-origin isolated, and shows a first prediction', async () => {
     const t0 = Date.now();
     await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
@@ -458,7 +460,7 @@ describe('the demo page in Chromium', () => {
   });
 });
 
-describe('the demo without SIMD or threads', () => {
+describeInChromium('the demo without SIMD or threads' + chromiumNote, () => {
   it('says so, runs on the JS kernels, and still predicts', async () => {
     const p = await browser!.context.newPage();
     const issues = watchPage(p);

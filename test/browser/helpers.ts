@@ -3,12 +3,24 @@
  * downloaded browser), an empty user-data dir per launch, and helpers that bound every wait so a test
  * fails with a message instead of hanging.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * `describe` for suites that need Chromium. CI installs Debian's chromium (.ci/run) and must run them;
+ * elsewhere, without /usr/bin/chromium, they are skipped with the reason in their name instead of
+ * failing `npm test` on a machine that simply has no browser.
+ */
+export const CHROMIUM_RUNS = existsSync(CHROMIUM) || Boolean(process.env.CI);
+export const describeInChromium: typeof describe = CHROMIUM_RUNS ? describe : (describe.skip as typeof describe);
+export const chromiumNote = CHROMIUM_RUNS
+  ? ''
+  : ` (skipped: ${CHROMIUM} not found; apt-get install chromium to run them)`;
 export const ROOT = new URL('../..', import.meta.url).pathname;
 /** Screenshots and measured figures (not committed). */
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
