@@ -16,7 +16,8 @@
 // Scratch `col` (convScratchLength floats, src/backend/kernels.ts), in order:
 //   pack  4*max(Kp, KC) floats: a 4-row panel of masked weights
 //   cols  the column matrices of the whole batch, N x (K, Pp) (the forward leaves them for the weight
-//         gradient), or when P == 1 (N, K) / (N, Kp) / (N, C*KKp)
+//         gradient), then with pad > 0 one zero-bordered input sample (C, H+2pad, W+2pad); or when P == 1
+//         (N, K) / (N, Kp) / (N, C*KKp)
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
 import { sgemmNN, sgemmNT } from './gemm';
 
@@ -72,9 +73,46 @@ const KC = 128;
 
 /** col (K, OH*OW), row stride ldcol floats: col[(c, kh, kw), (oh, ow)] = x[c, oh+kh-pad, ow+kw-pad] or 0. */
 function im2col(col: usize, ldcol: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32,
-  OH: i32, OW: i32): void {
+  OH: i32, OW: i32, tmp: usize = 0): void {
+  if (pad > 0 && OW >= 4 && tmp != 0) {
+    // Padded ("same") convolution: copy the sample into a zero-bordered (C, H+2pad, W+2pad) buffer once,
+    // then take the valid path below (the per-row bounds work was most of the cost of modern conv1).
+    const Hp = H + 2 * pad, Wp = W + 2 * pad;
+    zero(tmp, C * Hp * Wp);
+    for (let c = 0; c < C; c++) {
+      for (let h = 0; h < H; h++) {
+        copy(tmp + (<usize>((c * Hp + h + pad) * Wp + pad) << 2), x + (<usize>((c * H + h) * W) << 2), W);
+      }
+    }
+    x = tmp;
+    H = Hp;
+    W = Wp;
+    pad = 0;
+  }
   let row = col;
   const rowB = <usize>ldcol << 2;
+  if (pad == 0 && OW >= 4) {
+    // Valid convolution (LeNet C3, classic C1): every output row reads OW in-range inputs. Whole vectors,
+    // the last one overlapping, and no bounds work per row: this loop runs C*KH*KW*OH times per sample.
+    const OW4 = OW & ~3, last = <usize>(OW - 4) << 2, srcRowB = <usize>W << 2, dstRowB = <usize>OW << 2;
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          let src = x + (<usize>((c * H + kh) * W + kw) << 2);
+          let dst = row;
+          for (let oh = 0; oh < OH; oh++) {
+            let i = 0;
+            for (; i < OW4; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+            if (i < OW) v128.store(dst + last, v128.load(src + last));
+            src += srcRowB;
+            dst += dstRowB;
+          }
+          row += rowB;
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < C; c++) {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
@@ -103,6 +141,34 @@ function col2im(x: usize, col: usize, ldcol: i32, C: i32, H: i32, W: i32, KH: i3
   zero(x, C * H * W);
   let row = col;
   const rowB = <usize>ldcol << 2;
+  if (pad == 0 && OW >= 4) {
+    // Valid convolution: whole vectors, then the tail one float at a time. (An overlapping last vector would
+    // load what the previous vector store just wrote, partially: a store-forwarding stall on every row.)
+    const OW4 = OW & ~3, dstRowB = <usize>W << 2, srcRowB = <usize>OW << 2;
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          let dst = x + (<usize>((c * H + kh) * W + kw) << 2);
+          let src = row;
+          for (let oh = 0; oh < OH; oh++) {
+            let i = 0;
+            for (; i < OW4; i += 4) {
+              const o = <usize>i << 2;
+              v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+            }
+            for (; i < OW; i++) {
+              const o = <usize>i << 2;
+              store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+            }
+            dst += dstRowB;
+            src += srcRowB;
+          }
+          row += rowB;
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < C; c++) {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
@@ -201,9 +267,10 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   }
   // Sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
   const colB = <usize>(K * Pp) << 2;
+  const tmp = cols + <usize>N * colB;
   for (let n = 0; n < N; n++) {
     const outN = out + <usize>n * outB, colN = cols + <usize>n * colB;
-    im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
     if (mask == 0) {
       sgemmNN(outN, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
       continue;
@@ -310,10 +377,11 @@ export function convBackwardWeights(dweight: usize, dbias: usize, dout: usize, i
   // dW[oc, k] += dot(dout_n[oc, :], col_n[k, :]): both contiguous along the output positions.
   const Pp = up4(P);
   const colB = <usize>(K * Pp) << 2;
+  const tmp = cols + <usize>N * colB;
   for (let n = 0; n < N; n++) {
     const doutN = dout + <usize>n * outB;
     const colN = reuse != 0 ? cols + <usize>n * colB : cols;
-    if (reuse == 0) im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
+    if (reuse == 0) im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
     if (mask == 0) {
       sgemmNT(dweight, K, doutN, P, colN, Pp, 0, 0, 0, OC, K, P, true);
       continue;

@@ -131,7 +131,9 @@ export function convScratchLength(N: number, C: number, H: number, W: number, KH
   const KKp = up4(KH * KW);
   // Mirrors assembly/conv.ts: a 4-row panel of masked weights (at least 4 x 128 floats), then the column
   // matrices of the whole batch, N x (K, P) with rows padded to a multiple of 4 (kept from the forward
-  // for the weight gradient); when P == 1 at most (N, C*KKp).
+  // for the weight gradient) and, with padding, one zero-bordered input sample; when P == 1 at most
+  // (N, C*KKp).
   const pack = 4 * Math.max(up4(K), 128);
-  return pack + Math.max(N * K * up4(P), P === 1 ? N * C * KKp : 0);
+  const padded = pad > 0 ? C * (H + 2 * pad) * (W + 2 * pad) : 0;
+  return pack + Math.max(N * K * up4(P) + padded, P === 1 ? N * C * KKp : 0);
 }
