@@ -244,9 +244,13 @@ function packColumns(pack: usize, weight: usize, mask: usize, k0: i32, mr: i32, 
   }
 }
 
-/** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0. */
+/**
+ * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0.
+ * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
+ * keep == 0 (inference): one matrix is rebuilt per sample, which stays in cache.
+ */
 export function convForward(out: usize, inp: usize, weight: usize, bias: usize, mask: usize, col: usize,
-  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32): void {
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32): void {
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   const P = OH * OW, Pp = up4(P), K = C * KH * KW;
@@ -265,11 +269,11 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
     sgemmNT(out, OC, cols, K, weight, K, bias, 0, 0, N, OC, K, false);
     return;
   }
-  // Sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
+  // With keep, sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
   const colB = <usize>(K * Pp) << 2;
   const tmp = cols + <usize>N * colB;
   for (let n = 0; n < N; n++) {
-    const outN = out + <usize>n * outB, colN = cols + <usize>n * colB;
+    const outN = out + <usize>n * outB, colN = keep != 0 ? cols + <usize>n * colB : cols;
     im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
     if (mask == 0) {
       sgemmNN(outN, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);

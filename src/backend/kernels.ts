@@ -13,12 +13,16 @@
  */
 export interface Kernels<F, I> {
   // conv.ts — out (N, OC, OH, OW) with OH = H + 2*pad - KH + 1; col is scratch of convScratchLength floats
+  /**
+   * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
+   * 0 (default, inference) rebuilds one per sample, which stays in cache.
+   */
   convForward(out: F, inp: F, weight: F, bias: F, mask: F | null, col: F,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
+    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep?: number): void;
   convBackwardInput(dinp: F, dout: F, weight: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
   /**
-   * `reuse` = 1 when `col` still holds what convForward left there for this same `inp` (no other conv call
+   * `reuse` = 1 when `col` still holds what convForward(keep = 1) left there for this same `inp` (no other conv call
    * on `col` since): the wasm kernel then skips rebuilding the column matrices. Default 0.
    */
   convBackwardWeights(dweight: F, dbias: F, dout: F, inp: F, mask: F | null, col: F,

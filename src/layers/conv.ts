@@ -132,8 +132,11 @@ export class Conv2D extends Layer {
     const { backend: k, inp, out, params } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
-    k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad);
-    this.colsOf = run.N;
+    // Training keeps every sample's columns for the weight gradient; inference rebuilds one at a time.
+    const keep = run.training ? 1 : 0;
+    k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad,
+      keep);
+    this.colsOf = keep ? run.N : 0;
   }
 
   backward(N: number, needDinp: boolean): void {

@@ -184,7 +184,8 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     const eDw2 = Float64Array.from(eDw);
     const eDb2 = Float64Array.from(eDb);
     ref.convBackwardWeights(eDw2, eDb2, G, X, m, scratch, N, C, H, W, OC, KH, KW, pad);
-    b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad);
+    b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad, 1);
+    expectClose(out.r.f32, eOut, tol(eOut, `convForward (keeping columns) ${label(s)}`));
     b.convBackwardWeights(dweight.r, dbias.r, dout, inp, mask, col.r, N, C, H, W, OC, KH, KW, pad, 1);
     expectClose(dweight.r.f32, eDw2, tol(eDw2, `convBackwardWeights (reused columns) dweight ${label(s)}`));
     expectClose(dbias.r.f32, eDb2, tol(eDb2, `convBackwardWeights (reused columns) dbias ${label(s)}`));
