@@ -33,6 +33,7 @@ const GEN = 0;
 const DONE = 1;
 const CMD = 2;
 const SEED = 3;
+const FAILED = 4; // workers whose step threw
 const SHARDS = 8; // per thread: N, first
 const CTRL_INTS = 256;
 const CTRL_BYTES = CTRL_INTS * 4 + 8 * 64;
@@ -180,6 +181,9 @@ export class ReplicaPool {
     }
     const W = this.workers.length;
     for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    if (Atomics.load(c, FAILED) !== 0) {
+      throw new Error(`lenet5: ${Atomics.load(c, FAILED)} worker thread(s) failed during a step (their error is on stderr)`);
+    }
     return this.losses;
   }
 

@@ -24,16 +24,22 @@ for (;;) {
   if (cmd === CMD_EXIT) break;
   const N = ctrl[8 + 2 * s.index]!;
   const first = ctrl[8 + 2 * s.index + 1]!;
-  if (N > 0) {
-    params.set(params0);
-    if (cmd === CMD_TRAIN) {
-      model.forward(N, true, ctrl[3]! >>> 0, true, first);
-      losses[s.index] = model.computeLoss(N);
-      model.zeroGrad();
-      model.backward(N);
-    } else {
-      model.forward(N, false);
+  try {
+    if (N > 0) {
+      params.set(params0);
+      if (cmd === CMD_TRAIN) {
+        model.forward(N, true, ctrl[3]! >>> 0, true, first);
+        losses[s.index] = model.computeLoss(N);
+        model.zeroGrad();
+        model.backward(N);
+      } else {
+        model.forward(N, false);
+      }
     }
+  } catch (err) {
+    // Count the failure and still report done: the main thread is blocked waiting for every thread.
+    Atomics.add(ctrl, 4, 1);
+    console.error(`lenet5 worker ${s.index}:`, err);
   }
   Atomics.add(ctrl, 1, 1);
   Atomics.notify(ctrl, 1);
