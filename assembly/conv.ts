@@ -272,18 +272,23 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   // With keep, sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
   const colB = <usize>(K * Pp) << 2;
   const tmp = cols + <usize>N * colB;
-  for (let n = 0; n < N; n++) {
-    const outN = out + <usize>n * outB, colN = keep != 0 ? cols + <usize>n * colB : cols;
-    im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
-    if (mask == 0) {
-      sgemmNN(outN, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
-      continue;
+  if (mask == 0) {
+    for (let n = 0; n < N; n++) {
+      const colN = keep != 0 ? cols + <usize>n * colB : cols;
+      im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
+      sgemmNN(out + <usize>n * outB, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
     }
-    for (let oc0 = 0; oc0 < OC; oc0 += 4) {
-      const mr = min(4, OC - oc0);
-      packRows(pack, weight, mask, oc0, mr, C, KH * KW);
-      sgemmNN(outN + (<usize>(oc0 * P) << 2), P, pack, 1, 4, colN, Pp, bias + (<usize>oc0 << 2), 0, 0,
-        mr, P, K, false, true);
+    return;
+  }
+  // Masked (Table I): every sample's columns first, then each 4-row panel of masked weights is packed ONCE
+  // and applied to the whole batch (packing per sample cost about as much as the sparse GEMM itself).
+  for (let n = 0; n < N; n++) im2col(cols + <usize>n * colB, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
+  for (let oc0 = 0; oc0 < OC; oc0 += 4) {
+    const mr = min(4, OC - oc0);
+    packRows(pack, weight, mask, oc0, mr, C, KH * KW);
+    for (let n = 0; n < N; n++) {
+      sgemmNN(out + <usize>n * outB + (<usize>(oc0 * P) << 2), P, pack, 1, 4, cols + <usize>n * colB, Pp,
+        bias + (<usize>oc0 << 2), 0, 0, mr, P, K, false, true);
     }
   }
 }
@@ -312,23 +317,30 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
     }
     return;
   }
-  for (let n = 0; n < N; n++) {
-    const doutN = dout + <usize>n * outB;
-    if (mask == 0) {
+  if (mask == 0) {
+    for (let n = 0; n < N; n++) {
       // A = W^T read in place: rows k are adjacent floats (am = 1), the reduction over oc strides K.
-      sgemmNN(cols, Pp, weight, 1, K, doutN, P, 0, 0, 0, K, P, OC, false, false);
-    } else {
-      for (let k0 = 0; k0 < K; k0 += 4) {
-        const mr = min(4, K - k0);
-        for (let oc0 = 0; oc0 < OC; oc0 += KC) {
-          const kc = min(KC, OC - oc0);
-          packColumns(pack, weight, mask, k0, mr, oc0, kc, C, KK);
-          sgemmNN(cols + (<usize>(k0 * Pp) << 2), Pp, pack, 1, 4, doutN + (<usize>(oc0 * P) << 2), P, 0, 0, 0,
-            mr, P, kc, oc0 > 0, false);
-        }
+      sgemmNN(cols, Pp, weight, 1, K, dout + <usize>n * outB, P, 0, 0, 0, K, P, OC, false, false);
+      col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
+    }
+    return;
+  }
+  // Masked: each panel of masked W^T is packed ONCE and applied to every sample's dcol (N x (K, Pp) in the
+  // scratch), then each sample is scattered back.
+  const colB = <usize>(K * Pp) << 2;
+  for (let k0 = 0; k0 < K; k0 += 4) {
+    const mr = min(4, K - k0);
+    for (let oc0 = 0; oc0 < OC; oc0 += KC) {
+      const kc = min(KC, OC - oc0);
+      packColumns(pack, weight, mask, k0, mr, oc0, kc, C, KK);
+      for (let n = 0; n < N; n++) {
+        sgemmNN(cols + <usize>n * colB + (<usize>(k0 * Pp) << 2), Pp, pack, 1, 4,
+          dout + <usize>n * outB + (<usize>(oc0 * P) << 2), P, 0, 0, 0, mr, P, kc, oc0 > 0, false);
       }
     }
-    col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
+  }
+  for (let n = 0; n < N; n++) {
+    col2im(dinp + <usize>n * inB, cols + <usize>n * colB, Pp, C, H, W, KH, KW, pad, OH, OW);
   }
 }
 
