@@ -46,7 +46,7 @@ export interface Ceiling {
 
 const now = (): number => performance.now();
 
-/** The SIMD ceiling: best of 5 timed runs of the micro-kernel, in GMAC/s. */
+/** The SIMD ceiling: best of 25 timed runs of the micro-kernel (~1.5 ms each), in GMAC/s. */
 export function measureSimdCeiling(): Ceiling {
   const c = compiledModule();
   if (c === null) throw new Error('measureSimdCeiling: init() the wasm backend first');
@@ -60,10 +60,11 @@ export function measureSimdCeiling(): Ceiling {
   const f = new Float32Array(k.memory.buffer, base, 32 + 4 * K + 8 * K);
   for (let i = 0; i < f.length; i++) f[i] = 1e-3 * ((i % 7) - 3);
   const [pc, pa, pb] = [base, base + 128, base + 128 + 16 * K];
-  const reps = 20_000;
+  const reps = 2_000;
   k.simdCeiling(pc, pa, pb, K, reps);
+  // Best of many short rounds: one preempted round on a shared machine must not set the ceiling.
   let best = Infinity;
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < 25; r++) {
     const t0 = now();
     k.simdCeiling(pc, pa, pb, K, reps);
     best = Math.min(best, (now() - t0) / 1000);
