@@ -10,9 +10,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { init } from '../src/backend/load.js';
-import { formatKernelRow, KERNEL_HEADER, runKernelBench } from '../src/bench/kernels.js';
-import { benchInfer, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type InferRow,
-  type TrainRow } from '../src/bench/suite.js';
+import { runBench } from '../src/bench/run.js';
 
 const argv = process.argv;
 const json = argv.includes('--json');
@@ -24,33 +22,12 @@ const print = (line: string) => (json ? console.error(line) : console.log(line))
 if (relaxed && /^v2[01]\./.test(process.version)) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const info = await init({ backend: 'wasm', relaxedSimd: relaxed });
 print(`wasm build: ${info.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD (mul+add)'}, Node ${process.version}`);
-const result: Record<string, unknown> = {};
-if (!argv.includes('--no-kernels')) {
-  print(KERNEL_HEADER);
-  result['kernels'] = runKernelBench({ ...(only === undefined ? {} : { only }), onRow: (r) => print(formatKernelRow(r)) });
-}
-if (!argv.includes('--no-end-to-end') && only === undefined) {
-  const ceiling = measureSimdCeiling();
-  result['ceiling'] = ceiling;
-  print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
-  const train: TrainRow[] = [];
-  // The worker script of the built package (this file runs bundled from .cache/run/): `npm run build` first.
-  const workerUrl = new URL('../../dist/train/worker.js', import.meta.url);
-  for (const [model, batchSize, threads] of [['modern', 32, 1], ['classic', 32, 1], ['modern', 64, 1], ['modern', 64, 2],
-    ['classic', 64, 2]] as const) {
-    const row = await benchTrain(model, batchSize, ceiling, { threads, workerUrl });
-    train.push(row);
-    print(formatTrainRow(row));
-  }
-  result['train'] = train;
-  const infer: InferRow[] = [];
-  for (const model of ['modern', 'classic'] as const) {
-    for (const batchSize of [256, 1]) {
-      const row = benchInfer(model, batchSize, ceiling);
-      infer.push(row);
-      print(formatInferRow(row));
-    }
-  }
-  result['infer'] = infer;
-}
+// The worker script of the built package (this file runs bundled from .cache/run/): `npm run build` first.
+const result = await runBench({
+  kernels: !argv.includes('--no-kernels'),
+  endToEnd: !argv.includes('--no-end-to-end'),
+  ...(only === undefined ? {} : { only }),
+  workerUrl: new URL('../../dist/train/worker.js', import.meta.url),
+  print,
+});
 if (json) console.log(JSON.stringify({ relaxedSimd: info.relaxedSimd, ...result }));

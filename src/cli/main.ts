@@ -108,7 +108,7 @@ export function buildProgram(): Command {
     .action(action((out, o: { model: 'modern' | 'classic' }) => summary(o, out)));
 
   common(program.command('bench'))
-    .description('kernel and end-to-end benchmark, wasm vs pure JS, one thread')
+    .description('benchmark: kernels, SIMD ceiling, training (1 and 2 threads) and inference, wasm vs pure JS')
     .option('--no-kernels', 'skip the kernel benchmark')
     .option('--no-end-to-end', 'skip the end-to-end benchmark')
     .option('--only <kernel>', 'time only this kernel (e.g. convForward)')

@@ -1,0 +1,60 @@
+/**
+ * The whole benchmark in one run, shared by `npm run bench` and `lenet5 bench`: every kernel (wasm vs its
+ * pure-TS twin), the SIMD ceiling of this core, training samples/s of both presets (one thread and two
+ * worker threads, with the per-layer breakdown) and inference images/s at batch 256 and 1. Needs
+ * `init()` first; the caller chooses the build (relaxed SIMD or not) there.
+ */
+import { formatKernelRow, KERNEL_HEADER, runKernelBench, type KernelRow } from './kernels.js';
+import { benchInfer, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type Ceiling, type InferRow,
+  type TrainRow } from './suite.js';
+
+export interface BenchOptions {
+  /** Time the kernels (default true). */
+  kernels?: boolean;
+  /** The ceiling, training and inference sections (default true; skipped when `only` is given). */
+  endToEnd?: boolean;
+  /** Time only this kernel. */
+  only?: string;
+  /** The training worker script (dist/train/worker.js of the built package) for the threaded rows. */
+  workerUrl?: URL | string;
+  /** Receives each printed line of the tables. */
+  print?: (line: string) => void;
+}
+
+export interface BenchResult {
+  kernels?: KernelRow[];
+  ceiling?: Ceiling;
+  train?: TrainRow[];
+  infer?: InferRow[];
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
+  const print = opts.print ?? (() => undefined);
+  const result: BenchResult = {};
+  if (opts.kernels !== false) {
+    print(KERNEL_HEADER);
+    result.kernels = runKernelBench({ ...(opts.only === undefined ? {} : { only: opts.only }),
+      onRow: (r) => print(formatKernelRow(r)) });
+  }
+  if (opts.endToEnd === false || opts.only !== undefined) return result;
+  const ceiling = measureSimdCeiling();
+  result.ceiling = ceiling;
+  print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
+  result.train = [];
+  for (const [model, batchSize, threads] of [['modern', 32, 1], ['classic', 32, 1], ['modern', 64, 1], ['modern', 64, 2],
+    ['classic', 64, 2]] as const) {
+    const row = await benchTrain(model, batchSize, ceiling,
+      { threads, ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) });
+    result.train.push(row);
+    print(formatTrainRow(row));
+  }
+  result.infer = [];
+  for (const model of ['modern', 'classic'] as const) {
+    for (const batchSize of [256, 1]) {
+      const row = benchInfer(model, batchSize, ceiling);
+      result.infer.push(row);
+      print(formatInferRow(row));
+    }
+  }
+  return result;
+}
