@@ -340,19 +340,8 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       history.aborted = true;
       break;
     }
-    const result: EpochResult = {
-      epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds,
-    };
-    if (validation !== undefined) {
-      const v = evaluate(model, validation);
-      result.valLoss = v.loss;
-      result.valAccuracy = v.accuracy;
-      history.valLoss.push(v.loss);
-      history.valAccuracy.push(v.accuracy);
-    }
-    history.epochs.push(result);
-    history.loss.push(result.loss);
-    history.accuracy.push(result.accuracy);
+    const result = recordEpoch(history, model, validation,
+      { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
     // Batch 0 of the next epoch: a resumed run starts that epoch afresh (its stream comes from seed and epoch).
     if (opts.onCheckpoint) await checkpoint(progress(e + 1, 0, rng, 0, 0, 0));
     opts.onEpochEnd?.(result);
@@ -415,6 +404,22 @@ function diverged(model: Sequential, step: number, epoch: number, batch: number,
     `training diverged at step ${step + 1} (epoch ${epoch + 1}, batch ${batch + 1}): ${what} in ${layer}; ` +
       'the model keeps the weights of the last good step; lower the learning rate or set clipGradNorm',
     { step, epoch, batch, layer, quantity });
+}
+
+/** Scores the epoch on the validation data (if any) and appends it to the history. */
+export function recordEpoch(history: History, model: Sequential, validation: Dataset | undefined,
+  result: EpochResult): EpochResult {
+  if (validation !== undefined) {
+    const v = evaluate(model, validation);
+    result.valLoss = v.loss;
+    result.valAccuracy = v.accuracy;
+    history.valLoss.push(v.loss);
+    history.valAccuracy.push(v.accuracy);
+  }
+  history.epochs.push(result);
+  history.loss.push(result.loss);
+  history.accuracy.push(result.accuracy);
+  return result;
 }
 
 /** Correct predictions in the current batch (labels already in the arena, output computed). */

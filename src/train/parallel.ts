@@ -23,7 +23,7 @@ import { mixSeed } from '../data/random.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from '../models/sequential.js';
-import { asDataset, evaluate, type EpochResult, type FitOptions, type History, type ImageData } from './fit.js';
+import { asDataset, recordEpoch, type FitOptions, type History, type ImageData } from './fit.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { Rng } from './rng.js';
 
@@ -339,19 +339,8 @@ export async function fitParallel(model: Sequential, train: ImageData, opts: Fit
         history.aborted = true;
         break;
       }
-      const result: EpochResult = {
-        epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds,
-      };
-      if (validation !== undefined) {
-        const v = evaluate(model, validation);
-        result.valLoss = v.loss;
-        result.valAccuracy = v.accuracy;
-        history.valLoss.push(v.loss);
-        history.valAccuracy.push(v.accuracy);
-      }
-      history.epochs.push(result);
-      history.loss.push(result.loss);
-      history.accuracy.push(result.accuracy);
+      const result = recordEpoch(history, model, validation,
+        { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
       opts.onEpochEnd?.(result);
     }
   } finally {
