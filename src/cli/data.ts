@@ -74,7 +74,10 @@ export async function loadData(choice: string | undefined, out: Output, testOnly
     } catch (err) {
       progress.stop();
       if (choice === undefined && (err instanceof DownloadError || err instanceof DataNotFoundError)) {
-        out.notice(`lenet5: MNIST is not cached and could not be downloaded (${(err as Error).message.split('\n')[0]}); ` +
+        const reason = err instanceof DownloadError && err.unreachable
+          ? 'no mirror could be reached'
+          : (err as Error).message.split('\n')[0]!.replace(/:$/, '');
+        out.notice(`lenet5: MNIST is not cached and could not be downloaded (${reason}); ` +
           'using the digits bundled with the package');
         return loadData('digits', out, testOnly);
       }

@@ -22,8 +22,12 @@ export function exitCodeOf(err: unknown): number {
 /** One line for stderr: the message without the stack (the stack only with --debug). */
 export function describeError(err: unknown, debug: boolean): string {
   if (debug && err instanceof Error && err.stack) return err.stack;
-  const msg = err instanceof Error ? err.message : String(err);
-  return `lenet5: ${msg.split('\n')[0]}`;
+  return `lenet5: ${oneLine(err instanceof Error ? err.message : String(err))}`;
+}
+
+/** A multi-line message (e.g. one reason per mirror) folded into one line, nothing dropped. */
+export function oneLine(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ').replace(/: ?;/g, ':');
 }
 
 /** Parses a positive integer option value, or throws a UsageError naming the flag. */
