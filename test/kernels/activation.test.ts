@@ -32,10 +32,13 @@ const FWD_TOL = {
   sigmoid: { atol: 1e-30, rtol: 1e-6 },
 } as const;
 
-/** Lengths around the 4-lane width, batch-sized ones, and a few LeNet sizes (84 = F6, 4704 = C1 of one image). */
+/**
+ * Lengths around the 4-lane width and the 16-element pass of tanh and sigmoid, batch-sized ones, and a few
+ * LeNet sizes (84 = F6, 4704 = C1 of one image).
+ */
 function sizes(): number[] {
   const rng = new Rng(0x5eed_0002);
-  const fixed = [1, 2, 3, 4, 5, 7, 8, 9, 84, 4704];
+  const fixed = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 20, 31, 35, 84, 4704];
   const random = Array.from({ length: 14 }, () => rng.int(1, 700));
   return [...fixed, ...random];
 }
