@@ -205,11 +205,14 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     expect(SHAPES.some((s) => dims(s).OH * dims(s).OW === 1 && s.mask !== 'none')).toBe(true);
   });
 
-  it('batch 32 LeNet shapes (C1, C3 with Table I, C5) match the twin', () => {
+  // The masked forward works in chunks of samples (256 KB of columns: 4 C3 samples), so batch 32 and a
+  // batch of 11 (a partial last chunk) with a random mask cover several chunks, with and without keep.
+  it('batch 32 LeNet shapes (C1, C3 with Table I, C5) and a masked batch of 11 match the twin', () => {
     const cases: Shape[] = [
       { N: 32, C: 1, H: 32, W: 32, OC: 6, KH: 5, KW: 5, pad: 0, mask: 'none' },
       { N: 32, C: 6, H: 14, W: 14, OC: 16, KH: 5, KW: 5, pad: 0, mask: 'table1' },
       { N: 32, C: 16, H: 5, W: 5, OC: 120, KH: 5, KW: 5, pad: 0, mask: 'none' },
+      { N: 11, C: 6, H: 14, W: 14, OC: 14, KH: 5, KW: 5, pad: 0, mask: 'random' },
     ];
     for (const s of cases) {
       b.arena.reset(base);
@@ -239,6 +242,14 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
       b.convBackwardWeights(dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad);
       expectClose(dweight.f32, eDw, tol(eDw, `convBackwardWeights batch 32 ${label(s)}`));
       expectClose(dbias.f32, eDb, tol(eDb, `convBackwardWeights dbias batch 32 ${label(s)}`));
+      // Training path: the forward keeps every sample's columns and the weight gradient reads them.
+      out.f32.fill(NaN);
+      dweight.f32.fill(0);
+      dbias.f32.fill(0);
+      b.convForward(out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, 1);
+      expectClose(out.f32, eOut, tol(eOut, `convForward keeping columns ${label(s)}`));
+      b.convBackwardWeights(dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, 1);
+      expectClose(dweight.f32, eDw, tol(eDw, `convBackwardWeights reusing columns ${label(s)}`));
     }
   });
 
