@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.js';
 import { convScratchLength } from '../../src/backend/kernels.js';
-import type { Region } from '../../src/memory.js';
 import * as ref from '../../src/reference/index.js';
 import { expectClose, maxAbs } from '../util/compare.js';
 import { dot, gradCheck } from '../util/gradcheck.js';
 import { Rng } from '../util/rng.js';
+import { guardedUpload, sumTol } from '../util/guard.js';
 import { f32, f64, upload, wasmBackend } from '../util/backends.js';
 
 /** S2 maps read by each C3 map (LeNet-5 paper, Table I). */
@@ -93,12 +93,7 @@ function makeMask(s: Shape, rng: Rng): Float64Array | null {
   return m;
 }
 
-/** Comparison tolerance for float32 sums against the float64 oracle, scaled by the result's magnitude. */
-const tol = (expected: ArrayLike<number>, label: string) => ({
-  atol: 1e-5 * Math.max(1, maxAbs(expected)),
-  rtol: 1e-5,
-  label,
-});
+const tol = sumTol;
 
 let b: Backend;
 let base: number;
@@ -108,18 +103,7 @@ beforeAll(async () => {
   base = b.arena.used;
 });
 
-/** A region followed by a canary region: a kernel writing past the end of the first one shows up. */
-function guarded(values: ArrayLike<number> | number, what: string): { r: Region; check: () => void } {
-  const r = upload(b, values, what);
-  const canary = upload(b, 8, `${what} canary`);
-  canary.f32.fill(12345.5);
-  return {
-    r,
-    check: () => {
-      for (const v of canary.f32) if (v !== 12345.5) expect.fail(`${what}: kernel wrote past its end`);
-    },
-  };
-}
+const guarded = (values: ArrayLike<number> | number, what: string) => guardedUpload(b, values, what);
 
 describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
   it.each(SHAPES.map((s) => [label(s), s] as const))('%s', (_name, s) => {
