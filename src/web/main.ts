@@ -19,13 +19,14 @@ import { drawBars, drawBitmap, drawInk, drawMap, pixelCanvas, rangeOf } from './
 
 // ---------------------------------------------------------------- page state
 
-interface Series {
+export interface Series {
   samples: number[];
   loss: (number | null)[];
   valAccuracy: (number | null)[];
 }
 
-interface DemoState {
+/** The page state exposed as `window.lenet5demo` (read by the console and the browser tests). */
+export interface DemoState {
   backend: string;
   simd: boolean;
   /** The kernels in use are the relaxed-SIMD (FMA) build. */

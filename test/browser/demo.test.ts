@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, LeNet5, loadDigits } from '../../src/index.node.js';
+import type { DemoState } from '../../src/web/main.js';
 import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
 
 /** The shared data folder (Fashion-MNIST's four files): $LENET5_DATA_DIR, else ../shared/data next to the repository. */
@@ -21,22 +22,6 @@ const DATA_DIR = process.env['LENET5_DATA_DIR'] ?? resolve(ROOT, '../shared/data
 const ONE: [number, number][][] = [[[0.53, 0.17], [0.51, 0.5], [0.48, 0.83]]];
 const SEVEN: [number, number][][] = [[[0.28, 0.2], [0.5, 0.19], [0.72, 0.2], [0.62, 0.42], [0.53, 0.62], [0.46, 0.84]]];
 
-interface DemoState {
-  backend: string;
-  simd: boolean;
-  relaxedSimd: boolean;
-  threads: boolean;
-  firstPredictionMs: number | null;
-  modelReadyMs: number | null;
-  model: string;
-  prediction: number | null;
-  predictions: number;
-  predictionsWhileTraining: number;
-  training: boolean;
-  series: { samples: number[]; loss: (number | null)[]; valAccuracy: (number | null)[] };
-  lastRun: { samples: number; seconds: number; samplesPerSecond: number; accuracy: number; cancelled: boolean } | null;
-  errors: string[];
-}
 
 let outDir = '';
 let server: ChildProcess | null = null;
