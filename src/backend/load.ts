@@ -12,7 +12,7 @@ import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 import { WASM_RELAXED_BASE64 } from '#relaxed-wasm';
-import { WASM_THREADS_BASE64, WASM_THREADS_RELAXED_BASE64 } from '#threads-wasm';
+import { threadsWasmUrl, WASM_THREADS_BASE64, WASM_THREADS_RELAXED_BASE64 } from '#threads-wasm';
 
 export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
 
@@ -26,6 +26,13 @@ export interface InitOptions {
   relaxedSimd?: boolean;
   /** Where to take the relaxed-SIMD build from (browser bundles do not embed it): bytes, a URL or a Response. */
   relaxedWasm?: WasmSource;
+  /**
+   * Where to take the shared-memory build for `fit({ threads })` from where it is not embedded (browsers):
+   * bytes, a URL or a Response of lenet5.threads.wasm, or of lenet5.threads-relaxed.wasm when the
+   * relaxed-SIMD kernels are in use. Default: fetched on first use from the package's build/ folder
+   * (bundlers that follow `new URL(..., import.meta.url)`, such as vite, copy it).
+   */
+  threadsWasm?: WasmSource;
   /** Force a backend: 'js' skips wasm entirely. Default: 'wasm' when the engine supports SIMD. */
   backend?: BackendName;
   /** Called with the one-line notice when falling back to the js backend (default: console.warn). */
@@ -68,21 +75,46 @@ export function compiledModule(): { module: WebAssembly.Module; relaxedSimd: boo
 }
 
 let threadsCompiled: Promise<WebAssembly.Module | null> | null = null;
+let threadsSource: WasmSource | undefined;
 
 /**
  * The shared-memory build of the same kernels (imports `env.memory`, a shared WebAssembly.Memory), for
- * data-parallel workers: compiled once, with relaxed SIMD exactly when `init()` chose it. Null where it is
- * not embedded (browser bundles) or the engine has no shared memory.
+ * data-parallel workers: compiled once, with relaxed SIMD exactly when `init()` chose it. Node embeds it;
+ * elsewhere it is fetched on first use (`init({ threadsWasm })`, else next to the package). Null where the
+ * engine has no shared memory; throws, naming the URL, when it cannot be fetched.
  */
 export function threadsModule(): Promise<WebAssembly.Module | null> {
   if (compiled === null) throw new Error("lenet5: call `await init()` before using worker threads");
-  threadsCompiled ??= (async () => {
-    const b64 = compiledRelaxed ? WASM_THREADS_RELAXED_BASE64 : WASM_THREADS_BASE64;
-    if (b64 === null || typeof SharedArrayBuffer !== 'function') return null;
+  if (threadsCompiled === null) {
+    const pending = compileThreads(compiledRelaxed);
+    threadsCompiled = pending;
+    // A failed fetch is not remembered: the next fit may find the file (or a new init() a threadsWasm).
+    pending.catch(() => {
+      if (threadsCompiled === pending) threadsCompiled = null;
+    });
+  }
+  return threadsCompiled;
+}
+
+async function compileThreads(relaxed: boolean): Promise<WebAssembly.Module | null> {
+  if (typeof SharedArrayBuffer !== 'function') return null;
+  const b64 = relaxed ? WASM_THREADS_RELAXED_BASE64 : WASM_THREADS_BASE64;
+  if (b64 !== null) {
     const bytes = decodeBase64(b64);
     return WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null;
-  })();
-  return threadsCompiled;
+  }
+  const source = threadsSource ?? threadsWasmUrl(relaxed);
+  const file = relaxed ? 'lenet5.threads-relaxed.wasm' : 'lenet5.threads.wasm';
+  if (source === undefined || source === null) {
+    throw new Error(`lenet5: cannot tell where the shared-memory kernels are in this bundle; serve ${file} ` +
+      'and pass its URL as init({ threadsWasm })');
+  }
+  try {
+    return await compileFrom(source);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (threads need the shared-memory kernels: serve ${file} and pass ` +
+      'its URL as init({ threadsWasm }))', { cause: err });
+  }
 }
 
 /** True when this engine can run WebAssembly with 128-bit SIMD. */
@@ -114,6 +146,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   else if (options.relaxedWasm !== undefined) compiled = await compileFrom(options.relaxedWasm);
   else compiled = await compileBytes(decodeBase64(WASM_RELAXED_BASE64!), 'the embedded relaxed-SIMD kernels');
   compiledRelaxed = relaxed;
+  threadsSource = options.threadsWasm;
   threadsCompiled = null;
   defaultBackend = 'wasm';
   return { backend: 'wasm', simd, relaxedSimd: relaxed };

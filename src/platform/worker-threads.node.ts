@@ -7,9 +7,12 @@ export interface ThreadHandle {
   terminate(): Promise<number>;
 }
 
-/** Starts the worker script at `url`, or null where threads are unavailable. */
-export function startThread(url: URL, data: unknown): ThreadHandle | null {
-  return new Worker(url, { workerData: data }) as unknown as ThreadHandle;
+/** Starts the worker script at `url` (default: the library's train/worker.js) with `data` as its workerData. */
+export function startThread(url: URL | undefined, data: unknown): ThreadHandle | null {
+  return new Worker(url ?? new URL('../train/worker.js', import.meta.url), { workerData: data }) as unknown as ThreadHandle;
 }
 
-export const threadsSupported = true;
+/** Why this context cannot start worker threads, or null. */
+export function threadsMissing(): string | null {
+  return null;
+}

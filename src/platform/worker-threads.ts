@@ -1,7 +1,10 @@
 /**
- * Worker threads, browser version: the data-parallel trainer's shared-memory build is not embedded in
- * browser bundles, so training there runs on one thread (the trainer says so once). `#worker-threads`
- * resolves to worker-threads.node.ts in Node.
+ * Worker threads in browsers: the data-parallel trainer's threads are module Web Workers running
+ * train/web-worker.js. `#worker-threads` resolves to worker-threads.node.ts in Node.
+ *
+ * The default script is named in a literal `new Worker(new URL(...), { type: 'module' })` so that bundlers
+ * which follow that pattern (vite, webpack) build the worker with the page; a bundler that does not
+ * (esbuild) needs fit's `workerUrl`.
  */
 export interface ThreadHandle {
   postMessage(message: unknown): void;
@@ -9,8 +12,42 @@ export interface ThreadHandle {
   terminate(): Promise<number>;
 }
 
-export function startThread(_url: URL, _data: unknown): ThreadHandle | null {
-  return null;
+/** Starts the worker script at `url` (default: the library's web-worker.js) and posts it `data`. */
+export function startThread(url: URL | undefined, data: unknown): ThreadHandle | null {
+  if (typeof Worker !== 'function') return null;
+  const where = url?.href ?? 'the default worker script (train/web-worker.js next to the library)';
+  const w = url === undefined
+    ? new Worker(new URL('../train/web-worker.js', import.meta.url), { type: 'module', name: 'lenet5-thread' })
+    : new Worker(url, { type: 'module', name: 'lenet5-thread' });
+  w.postMessage(data);
+  return {
+    postMessage: (m) => w.postMessage(m),
+    once(event, listener) {
+      if (event === 'message') {
+        w.addEventListener('message', (e) => listener(e.data), { once: true });
+      } else if (event === 'error') {
+        // A script that fails to load gives a bare Event (no message): name the usual causes.
+        w.addEventListener('error', (e) => {
+          e.preventDefault();
+          const msg = (e as ErrorEvent).message;
+          listener(new Error(msg
+            ? `lenet5: the worker thread ${where} failed: ${msg}`
+            : `lenet5: could not start the worker thread ${where} (not found, not a JavaScript MIME type, or ` +
+              'blocked by Cross-Origin-Embedder-Policy); pass fit({ workerUrl }) pointing at a bundle of lenet5/worker'));
+        }, { once: true });
+        w.addEventListener('messageerror', () => listener(new Error(`lenet5: the worker thread ${where} could not receive its setup`)),
+          { once: true });
+      }
+      // 'exit': a Web Worker only ends when terminated, which the trainer does itself.
+    },
+    terminate() {
+      w.terminate();
+      return Promise.resolve(0);
+    },
+  };
 }
 
-export const threadsSupported = false;
+/** Why this context cannot start worker threads, or null. */
+export function threadsMissing(): string | null {
+  return typeof Worker === 'function' ? null : 'this context cannot start Web Workers';
+}

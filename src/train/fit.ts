@@ -46,16 +46,24 @@ export interface History {
   valAccuracy: number[];
   /** True when the signal stopped training early (the model holds the weights of the last full batch). */
   aborted: boolean;
+  /** Threads the run trained on: `threads` of fit, or 1 when it fell back (with a notice) or was not asked. */
+  threads: number;
 }
 
 export interface FitOptions {
   epochs?: number;
   /**
-   * Data-parallel training over this many threads sharing one memory (Node worker_threads; src/train/
-   * parallel.ts). Default 1. Where workers cannot run, trains on one thread and says so through `warn`.
+   * Data-parallel training over this many threads sharing one memory (src/train/parallel.ts): Node
+   * worker_threads, or module Web Workers in a cross-origin isolated page. Default 1. Where threads cannot
+   * run (no isolation or SharedArrayBuffer, the js backend, a thread that may neither block nor
+   * Atomics.waitAsync), trains on one thread and says so once through `warn`; `History.threads` tells.
    */
   threads?: number;
-  /** Where the worker script is (bundlers that move files); default next to parallel.js. */
+  /**
+   * The worker script, for bundlers that do not follow `new Worker(new URL(..., import.meta.url))`:
+   * in browsers a bundle of `lenet5/worker` (a module worker; relative URLs resolve against the page), in
+   * Node its dist/train/worker.js. Default: the library's own, next to it.
+   */
   workerUrl?: URL | string;
   /** Receives one-line notices (default console.warn). */
   warn?: (message: string) => void;
@@ -228,7 +236,7 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     }
   }
   const first = resume?.fitStart ?? opts.initialEpoch ?? 0;
-  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false };
+  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads: 1 };
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);

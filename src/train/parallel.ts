@@ -3,67 +3,73 @@
  * WebAssembly.Memory: the shared-memory build of the kernels is instantiated once per thread over it,
  * each thread owning a replica of the model (its own activations, gradients and scratch) in a fixed slice.
  *
- * One step of a batch of N: the main thread writes each replica's shard of the batch (rows split as evenly
- * as possible, main first) and copies the weights into replica 0; every thread copies replica 0's weights
- * into its own, runs forward, the loss of its shard and backward; the main thread then folds the shard
- * gradients into replica 0's in wasm (scaleAdd, weighted by shard size / N: each shard's gradient is that
- * of its own mean loss) and steps the model's optimizer on them. Dropout draws with the batch's seed and
- * each shard's offset, so the run computes what one thread would, up to the order of float additions.
+ * One step of a batch of N: the coordinating thread (the one fit runs on) writes each replica's shard of
+ * the batch (rows split as evenly as possible, its own first) and copies the weights into replica 0; every
+ * worker copies replica 0's weights into its own, runs forward, the loss of its shard and backward; the
+ * coordinator then folds the shard gradients into replica 0's in wasm (scaleAdd, weighted by shard size /
+ * N: each shard's gradient is that of its own mean loss) and steps the model's optimizer on them. Dropout
+ * draws with the batch's seed and each shard's offset, so the run computes what one thread would, up to
+ * the order of float additions.
  *
- * Threads hand off through Atomics on a small control block in the shared memory (no messages per step).
- * Node runs this over worker_threads; browser bundles do not embed the shared-memory build, so there (and
- * anywhere without SharedArrayBuffer or cross-origin isolation) fit falls back to one thread with a notice.
+ * Threads hand off through Atomics on a small control block in the shared memory (no messages per step;
+ * layout and the workers' loop in replica.ts). Node runs the workers on worker_threads, browsers on module
+ * Web Workers (`#worker-threads`), which need a cross-origin isolated page for the shared memory.
+ *
+ * Waiting for the workers: browsers forbid Atomics.wait on a page's main (window) thread, so there the
+ * coordinator awaits Atomics.waitAsync instead (Chromium, Safari), which also lets the page's event loop
+ * run while the workers finish a step; where the thread may block (Node, any Web Worker) it blocks, as
+ * before. Threads are supported on both rather than only inside workers because the shard the coordinator
+ * computes itself is the same work either way, and a page that trains on its window thread is already
+ * paying for that. Where the thread may not block and the engine has no waitAsync, fit falls back to one
+ * thread with a notice naming the fix (run fit in a Web Worker), as it does without isolation or
+ * SharedArrayBuffer.
  */
-import { startThread, threadsSupported, type ThreadHandle } from '#worker-threads';
+import { startThread, threadsMissing, type ThreadHandle } from '#worker-threads';
 import type { Backend } from '../backend/backend.js';
 import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
 import { createWasmBackend } from '../backend/wasm-backend.js';
 import { mixSeed } from '../data/random.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
-import { Sequential } from '../models/sequential.js';
+import type { Sequential } from '../models/sequential.js';
 import { asDataset, recordEpoch, type FitOptions, type History, type ImageData } from './fit.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import {
+  CMD, CMD_EXIT, CMD_FORWARD, CMD_TRAIN, CTRL_BYTES, CTRL_INTS, DONE, FAILED, GEN, SEED, SHARDS, sequentialFromConfig,
+  type WorkerReady, type WorkerSetup,
+} from './replica.js';
 import { Rng } from './rng.js';
 
+export { CMD_EXIT, CMD_FORWARD, CMD_TRAIN, sequentialFromConfig, type WorkerSetup };
+
 const PAGE = 65536;
-// Control block: Int32 slots, then one float64 loss per thread.
-const GEN = 0;
-const DONE = 1;
-const CMD = 2;
-const SEED = 3;
-const FAILED = 4; // workers whose step threw
-const SHARDS = 8; // per thread: N, first
-const CTRL_INTS = 256;
-const CTRL_BYTES = CTRL_INTS * 4 + 8 * 64;
-export const CMD_TRAIN = 1;
-export const CMD_FORWARD = 2;
-export const CMD_EXIT = 3;
-
-/** What a worker needs to build its replica (structured-cloned to it). */
-export interface WorkerSetup {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  base: number;
-  end: number;
-  config: ReturnType<Sequential['config']>;
-  capacity: number;
-  ctrl: number;
-  index: number;
-  params0: number;
-}
-
-/** The layer graph of `config` (a Sequential's `config()`), unbuilt. */
-export function sequentialFromConfig(config: ReturnType<Sequential['config']>): Sequential {
-  return new Sequential(config.layers.map((c) => layerFromConfig(c)), { input: config.input, loss: config.loss, name: config.name });
-}
 
 /** Shard sizes of a batch of N over `threads` (the first ones one larger when N does not divide). */
 export function shardSizes(N: number, threads: number): number[] {
   const base = Math.floor(N / threads);
   const extra = N % threads;
   return Array.from({ length: threads }, (_, t) => base + (t < extra ? 1 : 0));
+}
+
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+let blocking: boolean | null = null;
+
+/**
+ * Whether this thread may block in Atomics.wait: a wait on a value that does not match returns at once
+ * where blocking is allowed and throws (TypeError) on a browser's window thread.
+ */
+function canBlock(): boolean {
+  if (blocking === null) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
 }
 
 /** Where `threads` > 1 cannot run, the reason (fit then trains on one thread and says why). */
@@ -73,7 +79,11 @@ export function threadsUnavailable(): string | null {
     return 'worker threads need a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for shared memory';
   }
   if (typeof SharedArrayBuffer !== 'function') return 'this engine has no SharedArrayBuffer';
-  if (!threadsSupported) return 'this build of lenet5 has no shared-memory kernels (browser bundles); use the Node entry';
+  const missing = threadsMissing();
+  if (missing !== null) return missing;
+  if (!canBlock() && typeof waitAsync !== 'function') {
+    return 'this thread may not block on Atomics.wait and the engine has no Atomics.waitAsync; call fit from a Web Worker';
+  }
   return null;
 }
 
@@ -89,6 +99,8 @@ export class ReplicaPool {
     private readonly ctrl: Int32Array,
     private readonly losses: Float64Array,
     readonly memoryBytes: number,
+    /** Whether this thread blocks on Atomics.wait between steps (else it awaits Atomics.waitAsync). */
+    private readonly block: boolean,
   ) {}
 
   get threads(): number {
@@ -124,20 +136,22 @@ export class ReplicaPool {
     }
     const ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
     const losses = new Float64Array(memory.buffer, ctrlAt + CTRL_INTS * 4, 64);
-    const url = workerUrl ?? new URL('./worker.js', import.meta.url);
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    const url = typeof workerUrl === 'string' ? new URL(workerUrl, base) : workerUrl;
     const workers: ThreadHandle[] = [];
     try {
       for (let t = 1; t < threads; t++) {
         const setup: WorkerSetup = {
           module, ...at(t), config, capacity, ctrl: ctrlAt, index: t, params0: replicas[0]!.paramsRegion.ptr,
         };
-        const w = startThread(typeof url === 'string' ? new URL(url) : url, setup);
+        const w = startThread(url, setup);
         if (w === null) throw new Error('worker threads are not available here');
         workers.push(w);
-        const ready = await new Promise<{ params: number; grads: number; input: number }>((resolve, reject) => {
-          w.once('message', (m) => resolve(m as { params: number; grads: number; input: number }));
+        const ready = await new Promise<WorkerReady>((resolve, reject) => {
+          w.once('message', (m) => resolve(m as WorkerReady));
           w.once('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
         });
+        if ('error' in ready) throw new Error(`lenet5: worker thread ${t} could not build its replica: ${ready.error}`);
         const r = replicas[t]!;
         if (ready.params !== r.paramsRegion.ptr || ready.grads !== r.gradsRegion.ptr || ready.input !== r.inputRegion.ptr) {
           throw new Error(`worker ${t} laid its replica out differently from the main thread's mirror`);
@@ -147,15 +161,15 @@ export class ReplicaPool {
       for (const w of workers) void w.terminate();
       throw err;
     }
-    return new ReplicaPool(replicas, backends[0]!, workers, ctrl, losses, pages * PAGE);
+    return new ReplicaPool(replicas, backends[0]!, workers, ctrl, losses, pages * PAGE, canBlock());
   }
 
   /**
    * Runs `cmd` over the batch split into `sizes` (replica t takes rows first_t .. first_t + sizes[t] of
    * it, already written into its input): CMD_TRAIN also computes each shard's loss (returned) and its
-   * gradient. Blocks until every thread is done.
+   * gradient. Resolves when every thread is done (blocking where this thread may, else awaiting).
    */
-  run(cmd: number, sizes: readonly number[], seed: number): Float64Array {
+  async run(cmd: number, sizes: readonly number[], seed: number): Promise<Float64Array> {
     if (this.closed) throw new Error('the worker pool is closed');
     const c = this.ctrl;
     let first = 0;
@@ -180,7 +194,10 @@ export class ReplicaPool {
       r0.forward(N0, false);
     }
     const W = this.workers.length;
-    for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) {
+      if (this.block) Atomics.wait(c, DONE, d);
+      else await waitAsync!(c, DONE, d).value;
+    }
     if (Atomics.load(c, FAILED) !== 0) {
       throw new Error(`lenet5: ${Atomics.load(c, FAILED)} worker thread(s) failed during a step (their error is on stderr)`);
     }
@@ -273,7 +290,7 @@ export async function fitParallel(model: Sequential, train: ImageData, opts: Fit
 
   const pool = await ReplicaPool.create(model, threads, Math.ceil(batchSize / threads), opts.workerUrl);
   if (pool === null) return fallback('the shared-memory kernels are not available here');
-  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false };
+  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads };
   try {
     const order = new Uint32Array(data.count);
     for (let i = 0; i < data.count; i++) order[i] = i;
@@ -311,7 +328,7 @@ export async function fitParallel(model: Sequential, train: ImageData, opts: Fit
         }
         params0.set(params);
         const stepSeed = rng.u32();
-        const losses = pool.run(CMD_TRAIN, sizes, stepSeed);
+        const losses = await pool.run(CMD_TRAIN, sizes, stepSeed);
         let loss = 0;
         for (let t = 0; t < threads; t++) {
           if (sizes[t] === 0) continue;
@@ -373,7 +390,7 @@ export async function predictParallel(model: Sequential, images: ArrayLike<numbe
         if (sizes[t]! > 0) pool.replicas[t]!.setInput(images, sizes[t]!, ((o) => (i: number) => o + i)(at));
         at += sizes[t]!;
       }
-      pool.run(CMD_FORWARD, sizes, 0);
+      await pool.run(CMD_FORWARD, sizes, 0);
       at = start;
       for (let t = 0; t < threads; t++) {
         const r = pool.replicas[t]!;

@@ -49,6 +49,7 @@ describe('fit({ threads })', () => {
     const many = LeNet5.modern({ seed: 3 });
     const hN = await many.fit(train, { epochs: 2, batchSize, seed: 9, threads });
     expect(hN.epochs.length).toBe(2);
+    expect([h1.threads, hN.threads]).toEqual([1, threads]);
     for (let e = 0; e < 2; e++) {
       expect(Math.abs(hN.loss[e]! - h1.loss[e]!)).toBeLessThan(1e-4);
       expect(hN.accuracy[e]).toBeCloseTo(h1.accuracy[e]!, 6);
@@ -74,6 +75,7 @@ describe('fit({ threads })', () => {
     const js = LeNet5.modern({ seed: 1, backend: 'js' });
     const h = await js.fit(train, { threads: 2, warn: (m) => notices.push(m) });
     expect(h.epochs.length).toBe(1);
+    expect(h.threads).toBe(1);
     expect(notices).toEqual(['lenet5: training on one thread: the js backend runs on one thread']);
   }, 60_000);
 });

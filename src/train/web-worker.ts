@@ -1,0 +1,32 @@
+/**
+ * A data-parallel training thread in a browser: a module Web Worker (`new Worker(url, { type: 'module' })`)
+ * whose first message is the setup (module and shared memory structured-cloned, which needs a
+ * cross-origin isolated page); the step loop is replica.ts's, as in the Node thread (worker.ts).
+ *
+ * Bundlers that follow `new Worker(new URL(..., import.meta.url))` (vite, webpack) build it from the
+ * library's own reference; elsewhere bundle `lenet5/worker` as a second entry point and pass its URL as
+ * fit's `workerUrl`.
+ */
+import { serveSteps, type WorkerReady, type WorkerSetup } from './replica.js';
+
+interface WorkerScope {
+  postMessage(message: WorkerReady): void;
+  onmessage: ((e: MessageEvent<WorkerSetup>) => void) | null;
+}
+
+const scope = self as unknown as WorkerScope;
+scope.onmessage = (e) => {
+  scope.onmessage = null;
+  // A failed setup is sent back as the ready message: an exception here would reach the page only as an
+  // ErrorEvent without the stack, and the coordinator is waiting for this first message.
+  let started = false;
+  try {
+    serveSteps(e.data, (m) => {
+      started = true;
+      scope.postMessage(m);
+    });
+  } catch (err) {
+    if (started) throw err;
+    scope.postMessage({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  }
+};
