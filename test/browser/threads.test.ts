@@ -6,13 +6,15 @@
  * coordinator awaits Atomics.waitAsync) and from inside a Web Worker (which blocks on Atomics.wait) — and
  * must end at the one-thread weights within the tolerance of test/train/parallel.test.ts, with two
  * threads really started and no fallback notice. The same page without the headers falls back to one
- * thread with the notice. Samples/s on 1 and 2 threads go to test-artifacts/threads-figures.json.
+ * thread with the notice. A vite build of the same page (no plugin, no config) needs no URLs at all.
+ * Samples/s on 1 and 2 threads go to test-artifacts/threads-figures.json.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveDir } from '../../scripts/demo.mjs';
@@ -93,7 +95,7 @@ import { experiment } from './experiment.js';
 const fail = (e) => ({ error: String((e && e.stack) || e) });
 window.inWindow = (o) => experiment(o).catch(fail);
 window.inWorker = (o) => new Promise((resolve) => {
-  const w = new Worker('trainer.js', { type: 'module' });
+  const w = new Worker(new URL('./trainer.js', import.meta.url), { type: 'module' });
   w.onmessage = (e) => { w.terminate(); resolve(e.data); };
   w.onerror = (e) => { w.terminate(); resolve({ error: 'trainer worker: ' + (e.message || 'failed to start') }); };
   w.postMessage(o);
@@ -109,7 +111,7 @@ self.onmessage = (e) => experiment(e.data).then((r) => self.postMessage(r), (e) 
 let dir = '';
 let browser: Browser | null = null;
 const servers: Server[] = [];
-const urls = { isolated: '', plain: '' };
+const urls = { isolated: '', plain: '', vite: '' };
 const figures: Record<string, unknown> = {};
 
 async function serve(site: string, isolate: boolean): Promise<string> {
@@ -181,6 +183,12 @@ beforeAll(async () => {
     '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>loading</title><script type="module" src="page.js"></script>');
   urls.isolated = await serve(site, true);
   urls.plain = await serve(site, false);
+  // The same page built by vite with no plugin and no config, which follows `new Worker(new URL(...))` and
+  // `new URL(..., import.meta.url)` into the package: threads must work with no URL given.
+  writeFileSync(join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>loading</title><script type="module" src="./page.js"></script>');
+  await viteBuild({ root: dir, configFile: false, logLevel: 'silent', build: { outDir: join(dir, 'vite-dist') } });
+  urls.vite = await serve(join(dir, 'vite-dist'), true);
   browser = await launchChromium();
 }, 120_000);
 
@@ -238,6 +246,17 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
       await page.close();
     }
   }, 60_000);
+
+  for (const where of ['inWindow', 'inWorker'] as const) {
+    it(`a vite build finds the worker script and the threads wasm by itself (${where})`, async () => {
+      const r = await runExperiment(urls.vite, where, { ...SMALL, urls: false });
+      const [one, two] = r.runs as [Run, Run];
+      expect(two.warnings).toEqual([]);
+      expect([one.threads, two.threads]).toEqual([1, 2]);
+      expect(r.workersStarted).toBe(1);
+      expectSameTraining(one, two);
+    }, 60_000);
+  }
 
   for (const where of ['inWindow', 'inWorker'] as const) {
     it(`without COOP/COEP (${where}): trains on one thread with one notice, exactly as threads: 1`, async () => {
