@@ -19,7 +19,7 @@
 //         gradient), then with pad > 0 one zero-bordered input sample (C, H+2pad, W+2pad); or when P == 1
 //         (N, K) / (N, Kp) / (N, C*KKp)
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
-import { sgemmNN, sgemmNT } from './gemm';
+import { madd, sgemmNN, sgemmNT } from './gemm';
 
 /** Bytes of column matrices the masked forward keeps in cache per packing of its weight panels. */
 const MASKED_CHUNK_BYTES: usize = 256 << 10;
@@ -80,16 +80,10 @@ function im2col(col: usize, ldcol: i32, x: usize, C: i32, H: i32, W: i32, KH: i3
   if (pad > 0 && OW >= 4 && tmp != 0) {
     // Padded ("same") convolution: copy the sample into a zero-bordered (C, H+2pad, W+2pad) buffer once,
     // then take the valid path below (the per-row bounds work was most of the cost of modern conv1).
-    const Hp = H + 2 * pad, Wp = W + 2 * pad;
-    zero(tmp, C * Hp * Wp);
-    for (let c = 0; c < C; c++) {
-      for (let h = 0; h < H; h++) {
-        copy(tmp + (<usize>((c * Hp + h + pad) * Wp + pad) << 2), x + (<usize>((c * H + h) * W) << 2), W);
-      }
-    }
+    padInput(tmp, x, C, H, W, pad);
     x = tmp;
-    H = Hp;
-    W = Wp;
+    H += 2 * pad;
+    W += 2 * pad;
     pad = 0;
   }
   let row = col;
@@ -247,6 +241,146 @@ function packColumns(pack: usize, weight: usize, mask: usize, k0: i32, mr: i32, 
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Direct convolution (inference, unmasked, few weights per map: LeNet C1). im2col + GEMM spent ~30% of
+// C1's forward writing and re-reading the 25 x 784 column matrix of every sample; here each k = (c, kh, kw)
+// step reads its B vectors straight from the input row (unaligned loads at a k-dependent offset) and the
+// weights of DR output maps from a small interleaved pack. Same products, summed in the same k order from
+// the bias as the GEMM path: the results are bit-identical.
+
+/**
+ * Output maps per direct tile. 3 maps x 3 vectors = 9 accumulators + 3 inputs + 1 weight leave V8 room;
+ * 6 x 2 (15 live vectors) spilled and ran 20% slower than im2col + GEMM, 4 x 2 wasted LeNet's 6 maps.
+ */
+const DR = 3;
+
+/** True when the direct path applies (see convForward). */
+@inline function directOk(mask: usize, keep: i32, K: i32, OW: i32): bool {
+  return mask == 0 && keep == 0 && OW % 4 == 0 && DR * K <= 4 * max(up4(K), KC);
+}
+
+/** pack[k*DR + r] = weight[oc0 + r, k], rows past OC zero. */
+function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void {
+  for (let r = 0; r < DR; r++) {
+    const oc = oc0 + r;
+    for (let k = 0; k < K; k++) {
+      store<f32>(pack + (<usize>(k * DR + r) << 2), oc < OC ? load<f32>(weight + (<usize>(oc * K + k) << 2)) : 0);
+    }
+  }
+}
+
+@inline function rowInitD(bias: usize, r: i32, rows: i32): v128 {
+  return bias != 0 && r < rows ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
+}
+
+/**
+ * DR maps x 4*V outputs (V = 1..3 vectors) of one output row. `x` is the input at (c = 0, row oh,
+ * column ow0) of a (C, Hx, Wx) plane stack (planeB, rowB bytes), `pk` the packed weights, `o` the output
+ * at (oc0, oh, ow0), `ob` bytes between maps. Only the first `rows` maps are stored. V is a compile-time
+ * constant at every call, so the unused accumulators fold away.
+ */
+@inline function directTile(V: i32, o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize,
+  bias: usize, rows: i32, C: i32, KH: i32, KW: i32): void {
+  const i0 = rowInitD(bias, 0, rows), i1 = rowInitD(bias, 1, rows), i2 = rowInitD(bias, 2, rows);
+  let x00 = i0, x01 = i0, x02 = i0;
+  let x10 = i1, x11 = i1, x12 = i1;
+  let x20 = i2, x21 = i2, x22 = i2;
+  let w = pk;
+  for (let c = 0; c < C; c++) {
+    let row = x + <usize>c * planeB;
+    for (let kh = 0; kh < KH; kh++) {
+      let p = row;
+      for (let kw = 0; kw < KW; kw++) {
+        const b0 = v128.load(p);
+        const b1 = V > 1 ? v128.load(p, 16) : b0;
+        const b2 = V > 2 ? v128.load(p, 32) : b0;
+        let s = v128.load32_splat(w);
+        x00 = madd(s, b0, x00);
+        if (V > 1) x01 = madd(s, b1, x01);
+        if (V > 2) x02 = madd(s, b2, x02);
+        s = v128.load32_splat(w, 4);
+        x10 = madd(s, b0, x10);
+        if (V > 1) x11 = madd(s, b1, x11);
+        if (V > 2) x12 = madd(s, b2, x12);
+        s = v128.load32_splat(w, 8);
+        x20 = madd(s, b0, x20);
+        if (V > 1) x21 = madd(s, b1, x21);
+        if (V > 2) x22 = madd(s, b2, x22);
+        w += DR << 2;
+        p += 4;
+      }
+      row += rowB;
+    }
+  }
+  v128.store(o, x00);
+  if (V > 1) v128.store(o, x01, 16);
+  if (V > 2) v128.store(o, x02, 32);
+  if (rows < 2) return;
+  o += ob;
+  v128.store(o, x10);
+  if (V > 1) v128.store(o, x11, 16);
+  if (V > 2) v128.store(o, x12, 32);
+  if (rows < 3) return;
+  o += ob;
+  v128.store(o, x20);
+  if (V > 1) v128.store(o, x21, 16);
+  if (V > 2) v128.store(o, x22, 32);
+}
+
+function direct12(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
+  C: i32, KH: i32, KW: i32): void {
+  directTile(3, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+}
+
+function direct8(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
+  C: i32, KH: i32, KW: i32): void {
+  directTile(2, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+}
+
+function direct4(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
+  C: i32, KH: i32, KW: i32): void {
+  directTile(1, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+}
+
+/**
+ * One sample, direct: out (OC, OH, OW) from x (C, Hx, Wx) already zero-bordered (a valid convolution over
+ * it), OW a multiple of 4. `pack` holds DR * K floats; with OC <= DR it is packed by the caller, once.
+ */
+function convDirect(out: usize, x: usize, weight: usize, bias: usize, pack: usize, C: i32, Hx: i32, Wx: i32,
+  OC: i32, KH: i32, KW: i32, OH: i32, OW: i32): void {
+  const K = C * KH * KW;
+  const rowB = <usize>Wx << 2, planeB = <usize>(Hx * Wx) << 2, ob = <usize>(OH * OW) << 2;
+  for (let oc0 = 0; oc0 < OC; oc0 += DR) {
+    if (OC > DR) packDirect(pack, weight, oc0, OC, K);
+    const rows = min(DR, OC - oc0);
+    const bi = bias != 0 ? bias + (<usize>oc0 << 2) : 0;
+    for (let oh = 0; oh < OH; oh++) {
+      const xr = x + <usize>oh * rowB;
+      const orow = out + <usize>oc0 * ob + (<usize>(oh * OW) << 2);
+      let ow = 0;
+      for (; ow + 12 <= OW; ow += 12) {
+        direct12(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+      }
+      if (ow + 8 <= OW) {
+        direct8(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+        ow += 8;
+      }
+      if (ow < OW) direct4(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+    }
+  }
+}
+
+/** Copies sample x (C, H, W) into tmp (C, H+2pad, W+2pad) with a zero border. */
+function padInput(tmp: usize, x: usize, C: i32, H: i32, W: i32, pad: i32): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  zero(tmp, C * Hp * Wp);
+  for (let c = 0; c < C; c++) {
+    for (let h = 0; h < H; h++) {
+      copy(tmp + (<usize>((c * Hp + h + pad) * Wp + pad) << 2), x + (<usize>((c * H + h) * W) << 2), W);
+    }
+  }
+}
+
 /**
  * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0.
  * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
@@ -270,6 +404,19 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
       im2col(cols + <usize>(n * K) * 4, 1, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
     }
     sgemmNT(out, OC, cols, K, weight, K, bias, 0, 0, N, OC, K, false);
+    return;
+  }
+  if (directOk(mask, keep, K, OW)) {
+    if (OC <= DR) packDirect(pack, weight, 0, OC, K);
+    const Hx = H + 2 * pad, Wx = W + 2 * pad;
+    for (let n = 0; n < N; n++) {
+      let x = inp + <usize>n * inB;
+      if (pad > 0) {
+        padInput(cols, x, C, H, W, pad);
+        x = cols;
+      }
+      convDirect(out + <usize>n * outB, x, weight, bias, pack, C, Hx, Wx, OC, KH, KW, OH, OW);
+    }
     return;
   }
   // With keep, sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.

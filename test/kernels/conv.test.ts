@@ -53,7 +53,7 @@ const label = (s: Shape): string =>
 
 /**
  * The LeNet layers (C1 classic 32x32 and modern 28x28 "same", C3 with Table I and dense, C5 whose output
- * is one pixel), batch 1, C = 1, and seeded random shapes: odd sizes around the 4-lane SIMD width,
+ * is one pixel), batch 1, C = 1, shapes for each tile of the direct path, and seeded random shapes: odd sizes around the 4-lane SIMD width,
  * kernels wider than tall, pads 0-2, one-pixel outputs with and without a random mask.
  */
 function shapes(): Shape[] {
@@ -68,6 +68,12 @@ function shapes(): Shape[] {
     { N: 3, C: 2, H: 3, W: 3, OC: 7, KH: 5, KW: 5, pad: 1, mask: 'none' },
     { N: 1, C: 1, H: 1, W: 1, OC: 3, KH: 1, KW: 1, pad: 0, mask: 'none' },
     { N: 2, C: 3, H: 6, W: 11, OC: 9, KH: 2, KW: 6, pad: 2, mask: 'random' },
+    // The direct inference path (unmasked, output width a multiple of 4): tiles of 12, 8 and 4 columns,
+    // map groups of 3 with 1 or 2 left over, and one shape just past its weight-pack limit (K = 175).
+    { N: 2, C: 2, H: 6, W: 12, OC: 7, KH: 3, KW: 5, pad: 0, mask: 'none' },
+    { N: 1, C: 1, H: 5, W: 17, OC: 2, KH: 2, KW: 4, pad: 1, mask: 'none' },
+    { N: 2, C: 3, H: 4, W: 20, OC: 4, KH: 1, KW: 1, pad: 0, mask: 'none' },
+    { N: 1, C: 7, H: 9, W: 8, OC: 5, KH: 5, KW: 5, pad: 2, mask: 'none' },
   ];
   const rng = new Rng(0xc0_4e01);
   const random: Shape[] = [];
