@@ -34,6 +34,7 @@ export type { SummaryRow } from './models/summary.js';
 export { createOptimizer, estimateHessianDiagonal, SDLM_ETA_SCALE } from './train/optimizers.js';
 export type { Optimizer, EpochContext } from './train/optimizers.js';
 export { fit, evaluate, predictBatch } from './train/fit.js';
+export { threadsUnavailable } from './train/parallel.js';
 export { Rng } from './train/rng.js';
 export { encodeModel, decodeModel } from './io/format.js';
 export type { ModelHeader, DecodedModel, TensorEntry, TrainingState } from './io/format.js';
