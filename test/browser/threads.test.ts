@@ -45,6 +45,8 @@ interface Options {
   n: number;
   epochs: number;
   batchSize: number;
+  /** The worker bundle's file name (default the served one). */
+  workerFile?: string;
 }
 
 // Shared by the page and the trainer worker: the experiment, counting the Web Workers it starts.
@@ -78,7 +80,7 @@ export async function experiment(o) {
     const net = LeNet5.modern({ seed: 3 });
     const h = await net.fit(train, {
       epochs: o.epochs, batchSize: o.batchSize, seed: 9, threads, warn: (m) => warnings.push(m),
-      ...(o.urls ? { workerUrl: new URL('lenet5-worker.js', base) } : {}),
+      ...(o.urls ? { workerUrl: new URL(o.workerFile ?? 'lenet5-worker.js', base) } : {}),
     });
     runs.push({
       threads: h.threads, loss: h.loss, accuracy: h.accuracy, warnings, params: Array.from(net.model.getParams()),
@@ -234,14 +236,18 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
     };
   }, 120_000);
 
-  it('names the missing files when an esbuild bundle is not told where the worker and the threads wasm are', async () => {
+  // An esbuild bundle resolves the library's own URLs against itself, where nothing is served.
+  it.each([
+    ['the threads wasm', { urls: false }, /lenet5\.threads\.wasm.*init\(\{ threadsWasm \}\)/],
+    ['the worker script', { urls: true, workerFile: 'missing-worker.js' }, /could not start the worker thread \S*missing-worker\.js/],
+  ] as const)('names %s when it cannot be loaded, and how to point at it', async (_what, o, message) => {
     const page = await browser!.context.newPage();
     try {
       await page.goto(urls.isolated);
       await page.waitForFunction(() => document.title === 'ready');
-      const r = await page.evaluate((o) => (window as unknown as { inWindow(o: Options): Promise<Experiment> }).inWindow(o),
-        { ...SMALL, threads: [2], urls: false });
-      expect(r.error).toMatch(/lenet5\.threads\.wasm.*init\(\{ threadsWasm \}\)/);
+      const r = await page.evaluate((opts) => (window as unknown as { inWindow(o: Options): Promise<Experiment> }).inWindow(opts),
+        { ...SMALL, threads: [2], ...o });
+      expect(r.error).toMatch(message);
     } finally {
       await page.close();
     }
