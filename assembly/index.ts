@@ -8,6 +8,7 @@ export * from './loss';
 export * from './optim';
 export * from './hessian';
 export * from './dropout';
+export * from './input';
 export * from './bench';
 
 /** First byte after the module's static data: the TS arena starts here. */

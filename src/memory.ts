@@ -39,6 +39,7 @@ export type DType = 'f32' | 'i32';
 export class Region {
   private f32View: Float32Array | null = null;
   private i32View: Int32Array | null = null;
+  private u8View: Uint8Array | null = null;
   private seen = -1;
 
   constructor(
@@ -65,6 +66,7 @@ export class Region {
       const buf = this.arena.memory.buffer;
       this.f32View = new Float32Array(buf, this.ptr, this.length);
       this.i32View = new Int32Array(buf, this.ptr, this.length);
+      this.u8View = new Uint8Array(buf, this.ptr, this.length * 4);
       this.seen = this.arena.generation;
     }
   }
@@ -79,6 +81,12 @@ export class Region {
   get i32(): Int32Array {
     this.refresh();
     return this.i32View!;
+  }
+
+  /** The same bytes one by one (image pixels staged for bytesToInput). */
+  get u8(): Uint8Array {
+    this.refresh();
+    return this.u8View!;
   }
 }
 

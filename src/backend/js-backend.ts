@@ -68,5 +68,6 @@ export function createJsBackend(maxBytes?: number): Backend {
     dropoutForward: (out, mask, inp, n, rate, seed, first) =>
       ref.dropoutForward(f(out), f(mask), f(inp), n, rate, seed, first),
     dropoutBackward: (dinp, dout, mask, n) => ref.dropoutBackward(f(dinp), f(dout), f(mask), n),
+    bytesToInput: (out, bytes, lut, N, H, W, pad) => ref.bytesToInput(f(out), bytes.u8, f(lut), N, H, W, pad),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The kernel set: one signature list shared by the wasm exports (pointers), the pure-TS twins (typed
- * arrays) and the Backend (arena regions). `F` is how a float32 tensor is passed, `I` an int32 one.
+ * arrays) and the Backend (arena regions). `F` is how a float32 tensor is passed, `I` an int32 one, `B` a
+ * byte one (image pixels).
  *
  * Conventions (DESIGN §2, STYLE): NCHW float32, batch-major; conv weights (OC, C, KH, KW); dense weights
  * (OUT, IN); arguments are outputs, then inputs/params, then dims; gradients carry a `d` prefix.
@@ -11,7 +12,7 @@
  *   weights take no part in forward or backward and their gradient stays untouched.
  * - Losses return the batch-mean loss and write the gradient of that mean.
  */
-export interface Kernels<F, I> {
+export interface Kernels<F, I, B = I> {
   // conv.ts — out (N, OC, OH, OW) with OH = H + 2*pad - KH + 1; col is scratch of convScratchLength floats
   /**
    * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
@@ -102,6 +103,9 @@ export interface Kernels<F, I> {
   /** Element i draws its keep bit from hash(seed, first + i); `first` defaults to 0. */
   dropoutForward(out: F, mask: F, inp: F, n: number, rate: number, seed: number, first?: number): void;
   dropoutBackward(dinp: F, dout: F, mask: F, n: number): void;
+
+  // input.ts — out (N, H+2pad, W+2pad) = lut[bytes (N, H, W)] (256 floats), border = lut[0]
+  bytesToInput(out: F, bytes: B, lut: F, N: number, H: number, W: number, pad: number): void;
 }
 
 /** Names of every kernel, for tests that must cover all of them and for binding the wasm exports. */
@@ -117,6 +121,7 @@ export const KERNEL_NAMES = [
   'square', 'tanhBackward2', 'avgPoolBackward2', 'subsampleBackward2', 'rbfLossBackward2',
   'softmaxCrossEntropyBackward2', 'sdlmUpdate',
   'dropoutForward', 'dropoutBackward',
+  'bytesToInput',
 ] as const satisfies readonly (keyof Kernels<unknown, unknown>)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

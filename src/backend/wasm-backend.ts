@@ -93,5 +93,6 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
     dropoutForward: (out, mask, inp, n, rate, seed, first = 0) =>
       k.dropoutForward(out.ptr, mask.ptr, inp.ptr, n, rate, seed, first),
     dropoutBackward: (dinp, dout, mask, n) => k.dropoutBackward(dinp.ptr, dout.ptr, mask.ptr, n),
+    bytesToInput: (out, bytes, lut, N, H, W, pad) => k.bytesToInput(out.ptr, bytes.ptr, lut.ptr, N, H, W, pad),
   };
 }

@@ -76,6 +76,9 @@ export class Sequential {
   private dacts: Region[] = [];
   private labelsR: Region | null = null;
   private targetsR: Region | null = null;
+  /** Image bytes staged for the bytesToInput kernel (capacity x H x W bytes), and its 256-entry table. */
+  private pixelsR: Region | null = null;
+  private lutR: Region | null = null;
   private lut: Float32Array;
   private viewFn: View = (r) => r.f32;
   /** Reused by every forward call (no allocation per step). */
@@ -272,6 +275,10 @@ export class Sequential {
     this.labelsR = a.alloc(capacity, 'labels', 'i32');
     this.targetsR = this.loss.kind === 'mse' ? a.alloc(capacity * this.classes, 'targets') : null;
     const inpSq = a.alloc(capacity * maxIn, 'input^2');
+    const [h, w] = this.imageSize;
+    this.pixelsR = a.alloc(Math.ceil((capacity * h * w) / 4), 'pixels');
+    this.lutR = a.alloc(256, 'pixel levels');
+    this.viewFn(this.lutR).set(this.lut);
     for (let i = 0; i < L; i++) {
       const l = this.layers[i]!;
       const specs = l.params();
@@ -345,21 +352,32 @@ export class Sequential {
    */
   setInput(images: ArrayLike<number>, N: number, index: (i: number) => number): void {
     const [h, w] = this.imageSize;
+    const hw = h * w;
     const pad = this.inputPad;
+    if (images instanceof Uint8Array || images instanceof Uint8ClampedArray) {
+      // Bytes: copied into the arena as they are, then normalised (and padded) by the bytesToInput kernel.
+      const px = this.pixelsR!.u8;
+      for (let i = 0; i < N; i++) {
+        const src = index(i) * hw;
+        if (!(src >= 0 && src + hw <= images.length)) {
+          throw new InvalidArgumentError(`image ${index(i)} is outside the ${Math.floor(images.length / hw)} images given`);
+        }
+        px.set(images.subarray(src, src + hw), i * hw);
+      }
+      this.backend.bytesToInput(this.acts[0]!, this.pixelsR!, this.lutR!, N, h, w, pad);
+      return;
+    }
     const ow = w + 2 * pad;
     const per = this.inputSize;
     const x = this.viewFn(this.acts[0]!);
     const [lo, hi] = this.inputRange;
-    const bytes = images instanceof Uint8Array || images instanceof Uint8ClampedArray;
-    const lut = this.lut;
     if (pad > 0) x.fill(lo, 0, N * per);
     for (let i = 0; i < N; i++) {
-      const src = index(i) * h * w;
+      const src = index(i) * hw;
       for (let y = 0; y < h; y++) {
         const o = i * per + (y + pad) * ow + pad;
         const r = src + y * w;
-        if (bytes) for (let k = 0; k < w; k++) x[o + k] = lut[images[r + k]!]!;
-        else for (let k = 0; k < w; k++) x[o + k] = lo + (hi - lo) * images[r + k]!;
+        for (let k = 0; k < w; k++) x[o + k] = lo + (hi - lo) * images[r + k]!;
       }
     }
   }

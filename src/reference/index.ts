@@ -14,7 +14,8 @@ export * from './loss.js';
 export * from './optim.js';
 export * from './hessian.js';
 export * from './dropout.js';
+export * from './input.js';
 
 // Compile-time check that the twins cover the whole kernel set with matching signatures.
-type CoversKernels = typeof import('./index.js') extends Kernels<Arr, Int32Array> ? true : never;
+type CoversKernels = typeof import('./index.js') extends Kernels<Arr, Int32Array, Uint8Array> ? true : never;
 export const twinsCoverKernels: CoversKernels = true;

@@ -84,6 +84,7 @@ export function f64Backend(): Backend & { view(r: Region): Float64Array } {
     softmaxCrossEntropyBackward2: (d2l, probs, N, C) => ref.softmaxCrossEntropyBackward2(f(d2l), f(probs), N, C),
     sdlmUpdate: (p, g, h, n, lr, mu) => ref.sdlmUpdate(f(p), f(g), f(h), n, lr, mu),
     dropoutForward: (out, mask, inp, n, rate, seed) => ref.dropoutForward(f(out), f(mask), f(inp), n, rate, seed),
+    bytesToInput: (out, bytes, lut, N, H, W, pad) => ref.bytesToInput(f(out), bytes.u8, f(lut), N, H, W, pad),
     dropoutBackward: (dinp, dout, mask, n) => ref.dropoutBackward(f(dinp), f(dout), f(mask), n),
   };
   return b;
