@@ -15,6 +15,11 @@ export interface ThreadHandle {
 /** Starts the worker script at `url` (default: the library's web-worker.js) and posts it `data`. */
 export function startThread(url: URL | undefined, data: unknown): ThreadHandle | null {
   if (typeof Worker !== 'function') return null;
+  if (url === undefined && typeof import.meta.url !== 'string') {
+    // esbuild's iife output empties import.meta: there is nothing to resolve the default script against.
+    throw new Error('lenet5: this bundle cannot locate the worker script by itself; pass fit({ workerUrl }) pointing at a ' +
+      'bundle of lenet5/worker');
+  }
   const where = url?.href ?? 'the default worker script (train/web-worker.js next to the library)';
   const w = url === undefined
     ? new Worker(new URL('../train/web-worker.js', import.meta.url), { type: 'module', name: 'lenet5-thread' })
