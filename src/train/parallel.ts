@@ -18,11 +18,10 @@
  * Waiting for the workers: browsers forbid Atomics.wait on a page's main (window) thread, so there the
  * coordinator awaits Atomics.waitAsync instead (Chromium, Safari), which also lets the page's event loop
  * run while the workers finish a step; where the thread may block (Node, any Web Worker) it blocks, as
- * before. Threads are supported on both rather than only inside workers because the shard the coordinator
- * computes itself is the same work either way, and a page that trains on its window thread is already
- * paying for that. Where the thread may not block and the engine has no waitAsync, fit falls back to one
- * thread with a notice naming the fix (run fit in a Web Worker), as it does without isolation or
- * SharedArrayBuffer.
+ * before. Supporting the window thread, rather than only workers, costs nothing a one-thread fit there
+ * would not: the coordinator computes its own shard either way, and it waits without blocking the page.
+ * Where the thread may not block and the engine has no waitAsync, fit falls back to one thread with a
+ * notice naming the fix (call fit from a Web Worker), as it does without isolation or SharedArrayBuffer.
  */
 import { startThread, threadsMissing, type ThreadHandle } from '#worker-threads';
 import type { Backend } from '../backend/backend.js';

@@ -6,7 +6,7 @@
  * coordinator awaits Atomics.waitAsync) and from inside a Web Worker (which blocks on Atomics.wait) — and
  * must end at the one-thread weights within the tolerance of test/train/parallel.test.ts, with two
  * threads really started and no fallback notice. The same page without the headers falls back to one
- * thread with the notice. A vite build of the same page (no plugin, no config) needs no URLs at all.
+ * thread with the notice, and so does a window thread without Atomics.waitAsync. A vite build of the same page (no plugin, no config) needs no URLs at all.
  * Samples/s on 1 and 2 threads go to test-artifacts/threads-figures.json.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -123,9 +123,11 @@ async function serve(site: string, isolate: boolean): Promise<string> {
 }
 
 /** Opens the page at `url`, runs the experiment in the window or in a worker, and checks the page stayed clean. */
-async function runExperiment(url: string, where: 'inWindow' | 'inWorker', o: Options): Promise<Experiment> {
+async function runExperiment(url: string, where: 'inWindow' | 'inWorker', o: Options,
+  prepare?: (page: Page) => Promise<unknown>): Promise<Experiment> {
   const page: Page = await browser!.context.newPage();
   const problems = watchPage(page);
+  await prepare?.(page);
   try {
     await page.goto(url, { timeout: 30_000 });
     await page.waitForFunction(() => document.title === 'ready', null, { timeout: 30_000 });
@@ -235,6 +237,21 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
       samplesPerSecond1: Math.round(one.samplesPerSecond), samplesPerSecond2: Math.round(two.samplesPerSecond),
     };
   }, 120_000);
+
+  it('on a window thread that may neither block nor Atomics.waitAsync (an engine without it): one thread, a notice naming the fix', async () => {
+    // Before the page's scripts run, as in an engine that never had waitAsync (Atomics.wait stays forbidden).
+    const r = await runExperiment(urls.isolated, 'inWindow', { ...SMALL, threads: [1, 2] },
+      (page) => page.addInitScript(() => {
+        delete (Atomics as { waitAsync?: unknown }).waitAsync;
+      }));
+    expect(r.isolated).toBe(true);
+    const [one, two] = r.runs as [Run, Run];
+    expect(two.warnings).toEqual(['lenet5: training on one thread: this thread may not block on Atomics.wait and the engine ' +
+      'has no Atomics.waitAsync; call fit from a Web Worker']);
+    expect([one.threads, two.threads]).toEqual([1, 1]);
+    expect(r.workersStarted).toBe(0);
+    expect(maxDiff(two.params, one.params)).toBe(0);
+  }, 60_000);
 
   // An esbuild bundle resolves the library's own URLs against itself, where nothing is served.
   it.each([
