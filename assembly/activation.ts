@@ -77,13 +77,17 @@ const S: f32 = 2.0 / 3.0;
   return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, f32x4.splat(0)));
 }
 
-/** out (n) = max(inp, 0). */
+/**
+ * out (n) = max(inp, 0). pmax (x < 0 ? 0 : x) is one x86 maxps; f32x4.max's IEEE NaN and signed-zero
+ * rules cost V8 several instructions a vector. A NaN still comes out NaN (the divergence guards see it);
+ * only -0 stays -0, which equals 0 everywhere downstream.
+ */
 export function reluForward(out: usize, inp: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = (<usize>i) << 2;
-    v128.store(out + o, f32x4.max(v128.load(inp + o), zero));
+    v128.store(out + o, f32x4.pmax(v128.load(inp + o), zero));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;

@@ -19,6 +19,7 @@
 //         gradient), then with pad > 0 one zero-bordered input sample (C, H+2pad, W+2pad); or when P == 1
 //         (N, K) / (N, Kp) / (N, C*KKp)
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
+import { reluForward } from './activation';
 import { madd, sgemmNN, sgemmNT } from './gemm';
 
 /** Bytes of column matrices the masked forward keeps in cache per packing of its weight panels. */
@@ -97,12 +98,24 @@ function im2col(col: usize, ldcol: i32, x: usize, C: i32, H: i32, W: i32, KH: i3
         for (let kw = 0; kw < KW; kw++) {
           let src = x + (<usize>((c * H + kh) * W + kw) << 2);
           let dst = row;
-          for (let oh = 0; oh < OH; oh++) {
-            let i = 0;
-            for (; i < OW4; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-            if (i < OW) v128.store(dst + last, v128.load(src + last));
-            src += srcRowB;
-            dst += dstRowB;
+          if (OW > 8 && OW <= 12) {
+            // Three vectors a row, straight-line (LeNet C3: 10 columns; the general loop's per-row
+            // bookkeeping cost as much as the copies).
+            for (let oh = 0; oh < OH; oh++) {
+              v128.store(dst, v128.load(src));
+              v128.store(dst, v128.load(src, 16), 16);
+              v128.store(dst + last, v128.load(src + last));
+              src += srcRowB;
+              dst += dstRowB;
+            }
+          } else {
+            for (let oh = 0; oh < OH; oh++) {
+              let i = 0;
+              for (; i < OW4; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+              if (i < OW) v128.store(dst + last, v128.load(src + last));
+              src += srcRowB;
+              dst += dstRowB;
+            }
           }
           row += rowB;
         }
@@ -385,9 +398,11 @@ function padInput(tmp: usize, x: usize, C: i32, H: i32, W: i32, pad: i32): void 
  * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0.
  * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
  * keep == 0 (inference): one matrix is rebuilt per sample, which stays in cache.
+ * relu != 0: out = max(out, 0), applied to each sample's maps right after they are computed, while they are
+ * still in cache (a separate ReLU pass over the batch streams them from memory again).
  */
 export function convForward(out: usize, inp: usize, weight: usize, bias: usize, mask: usize, col: usize,
-  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32): void {
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32, relu: i32): void {
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   const P = OH * OW, Pp = up4(P), K = C * KH * KW;
@@ -396,6 +411,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   if (P == 1 && mask == 0 && pad == 0) {
     // The kernel covers the whole unpadded input (LeNet C5): each sample's column IS its input, (N, K).
     sgemmNT(out, OC, inp, K, weight, K, bias, 0, 0, N, OC, K, false);
+    if (relu != 0) reluForward(out, out, N * OC);
     return;
   }
   if (P == 1 && mask == 0) {
@@ -404,6 +420,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
       im2col(cols + <usize>(n * K) * 4, 1, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
     }
     sgemmNT(out, OC, cols, K, weight, K, bias, 0, 0, N, OC, K, false);
+    if (relu != 0) reluForward(out, out, N * OC);
     return;
   }
   if (directOk(mask, keep, K, OW)) {
@@ -416,6 +433,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
         x = cols;
       }
       convDirect(out + <usize>n * outB, x, weight, bias, pack, C, Hx, Wx, OC, KH, KW, OH, OW);
+      if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
     }
     return;
   }
@@ -427,6 +445,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
       const colN = keep != 0 ? cols + <usize>n * colB : cols;
       im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
       sgemmNN(out + <usize>n * outB, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
+      if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
     }
     return;
   }
@@ -450,6 +469,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
           Pp, bias + (<usize>oc0 << 2), 0, 0, mr, P, K, false, true);
       }
     }
+    if (relu != 0) reluForward(out + <usize>n0 * outB, out + <usize>n0 * outB, (n1 - n0) * OC * P);
   }
 }
 

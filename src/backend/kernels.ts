@@ -16,10 +16,12 @@ export interface Kernels<F, I, B = I> {
   // conv.ts — out (N, OC, OH, OW) with OH = H + 2*pad - KH + 1; col is scratch of convScratchLength floats
   /**
    * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
-   * 0 (default, inference) rebuilds one per sample, which stays in cache.
+   * 0 (default, inference) rebuilds one per sample, which stays in cache. `relu` = 1 applies max(x, 0) to the
+   * output (a ReLU layer fused into the convolution); default 0.
    */
   convForward(out: F, inp: F, weight: F, bias: F, mask: F | null, col: F,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep?: number): void;
+    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep?: number,
+    relu?: number): void;
   convBackwardInput(dinp: F, dout: F, weight: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
   /**

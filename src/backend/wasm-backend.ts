@@ -40,8 +40,8 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
   return {
     name: 'wasm',
     arena,
-    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0) =>
-      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad, keep),
+    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0, relu = 0) =>
+      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad, keep, relu),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
     convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse = 0) =>

@@ -29,6 +29,8 @@ export class Conv2D extends Layer {
   readonly init: InitScheme;
   readonly biasInit: InitScheme;
   private pad = 0;
+  /** Apply max(x, 0) in the kernel: set by the model when a ReLU layer follows (that layer then does nothing). */
+  fuseRelu = false;
   private mask: Region | null = null;
   private col: Region | null = null;
   /** Batch size whose column matrices the last forward left in `col` (0 = none usable). */
@@ -135,7 +137,7 @@ export class Conv2D extends Layer {
     // Training keeps every sample's columns for the weight gradient; inference rebuilds one at a time.
     const keep = run.training ? 1 : 0;
     k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad,
-      keep);
+      keep, this.fuseRelu ? 1 : 0);
     this.colsOf = keep ? run.N : 0;
   }
 

@@ -13,7 +13,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { Arr } from '../backend/kernels.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape, type View } from '../layers/layer.js';
-import { Softmax } from '../layers/activation.js';
+import { ReLU, Softmax } from '../layers/activation.js';
+import { Conv2D } from '../layers/conv.js';
 import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
 import type { Region } from '../memory.js';
@@ -113,6 +114,15 @@ export class Sequential {
       }
     });
     this.outShape = shape;
+    // A ReLU straight after a convolution runs inside the convolution kernel, on each sample's maps while
+    // they are in cache, and shares its storage (a separate pass streamed the batch's maps from memory twice).
+    layers.forEach((l, i) => {
+      const next = layers[i + 1];
+      if (l instanceof Conv2D && next instanceof ReLU) {
+        l.fuseRelu = true;
+        next.fused = true;
+      }
+    });
     const last = layers[layers.length - 1]!;
     const k = this.loss.kind;
     if (k === 'crossentropy' && !(last instanceof Softmax)) {

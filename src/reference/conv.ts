@@ -6,10 +6,14 @@
  */
 import type { Arr } from '../backend/kernels.js';
 
-/** out[n, oc, oh, ow] = bias[oc] + sum over connected c, kh, kw of weight * inp (out of range reads 0). */
+/**
+ * out[n, oc, oh, ow] = bias[oc] + sum over connected c, kh, kw of weight * inp (out of range reads 0), then
+ * max(., 0) when `relu` is 1. `keep` (the wasm kernel's column reuse) changes nothing here.
+ */
 export function convForward(out: Arr, inp: Arr, weight: Arr, bias: Arr, mask: Arr | null, col: Arr,
-  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void {
+  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep = 0, relu = 0): void {
   void col;
+  void keep;
   const OH = H + 2 * pad - KH + 1;
   const OW = W + 2 * pad - KW + 1;
   for (let n = 0; n < N; n++) {
@@ -29,7 +33,7 @@ export function convForward(out: Arr, inp: Arr, weight: Arr, bias: Arr, mask: Ar
               }
             }
           }
-          out[((n * OC + oc) * OH + oh) * OW + ow] = s;
+          out[((n * OC + oc) * OH + oh) * OW + ow] = relu !== 0 ? Math.max(s, 0) : s;
         }
       }
     }

@@ -187,6 +187,19 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     expectClose(dinp.r.f32, eDinp, tol(eDinp, `convBackwardInput (dirty) ${label(s)}`));
     b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad);
     expectClose(out.r.f32, eOut, tol(eOut, `convForward (dirty) ${label(s)}`));
+
+    // A fused ReLU (inference and training paths): the twin's rectified output, which is the plain output
+    // with its negatives zeroed (the random data gives both signs).
+    const eRelu = new Float64Array(d.outLen);
+    ref.convForward(eRelu, X, Wt, f64(bias), m, scratch, N, C, H, W, OC, KH, KW, pad, 0, 1);
+    expect(eRelu).toEqual(eOut.map((v) => Math.max(v, 0)));
+    expect(eOut.some((v) => v < 0) || d.outLen === 0).toBe(true);
+    for (const keep of [0, 1]) {
+      b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad, keep, 1);
+      expectClose(out.r.f32, eRelu, tol(eRelu, `convForward relu keep ${keep} ${label(s)}`));
+      for (const v of out.r.f32) if (v < 0) expect.fail(`convForward relu keep ${keep}: negative output ${v}`);
+      out.check();
+    }
   });
 
   it('covers at least 20 random shapes plus the LeNet layers', () => {
@@ -240,6 +253,13 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
       expectClose(out.f32, eOut, tol(eOut, `convForward keeping columns ${label(s)}`));
       b.convBackwardWeights(dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, 1);
       expectClose(dweight.f32, eDw, tol(eDw, `convBackwardWeights reusing columns ${label(s)}`));
+      // Fused ReLU over every chunk of the batch, inference and training paths.
+      const eRelu = eOut.map((v) => Math.max(v, 0));
+      for (const keep of [0, 1]) {
+        out.f32.fill(NaN);
+        b.convForward(out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep, 1);
+        expectClose(out.f32, eRelu, tol(eRelu, `convForward relu keep ${keep} ${label(s)}`));
+      }
     }
   });
 
