@@ -12,7 +12,7 @@ import {
   type PretrainedName, type Prediction,
 } from '../index.js';
 import { DrawPad } from './draw.js';
-import { relaxedKernels, RELAXED_WASM_FILE } from './kernels.js';
+import { LENET5_WORKER_FILE, relaxedKernels, RELAXED_WASM_FILE, threadsWasmFile } from './kernels.js';
 import { layerViews, readActivation, type LayerView } from './layers-view.js';
 import type { DataChoice, FromWorker, Misclassified, ToWorker } from './protocol.js';
 import { drawBars, drawBitmap, drawInk, drawMap, pixelCanvas, rangeOf } from './render.js';
@@ -31,7 +31,10 @@ export interface DemoState {
   simd: boolean;
   /** The kernels in use are the relaxed-SIMD (FMA) build. */
   relaxedSimd: boolean;
+  /** The page is cross-origin isolated and can create shared memory: training may use several threads. */
   threads: boolean;
+  /** Threads a training run at the default batch size asks for (1 where threads are unavailable). */
+  trainThreads: number;
   /** ms from navigation start to the first prediction shown. */
   firstPredictionMs: number | null;
   /** ms from navigation start until init() and the first model were ready. */
@@ -43,12 +46,13 @@ export interface DemoState {
   predictionsWhileTraining: number;
   training: boolean;
   series: Series;
-  lastRun: { samples: number; seconds: number; samplesPerSecond: number; accuracy: number; cancelled: boolean } | null;
+  /** The last training run; `threads` is what it actually trained on (fit's `history.threads`). */
+  lastRun: { samples: number; seconds: number; samplesPerSecond: number; accuracy: number; cancelled: boolean; threads: number } | null;
   errors: string[];
 }
 
 const state: DemoState = {
-  backend: 'none', simd: false, relaxedSimd: false, threads: false, firstPredictionMs: null, modelReadyMs: null, model: '',
+  backend: 'none', simd: false, relaxedSimd: false, threads: false, trainThreads: 1, firstPredictionMs: null, modelReadyMs: null, model: '',
   prediction: null, predictions: 0, predictionsWhileTraining: 0, training: false, series: { samples: [], loss: [], valAccuracy: [] }, lastRun: null,
   errors: [],
 };
@@ -95,6 +99,22 @@ function threadsAvailable(): { ok: boolean; why: string } {
   return { ok: true, why: '' };
 }
 
+/**
+ * Threads a training run asks for on an isolated page: 2, fewer where the browser reports a single core or
+ * the batch has a single sample (a thread trains a shard of the batch). Not every core: the demo's batches
+ * are small (32 by default), so four threads would each get shards of 8, where the per-step handoff and the
+ * optimizer step (serial, on thread 0) eat most of the gain, which is already well under 2x from the
+ * second thread (test/browser/threads.test.ts writes the figures); and the page's own thread keeps
+ * drawing and predicting while it trains, so the worker should leave it a core.
+ */
+const MAX_TRAIN_THREADS = 2;
+
+function trainingThreads(batchSize: number): number {
+  if (!state.threads || state.backend !== 'wasm') return 1;
+  const cores = navigator.hardwareConcurrency || MAX_TRAIN_THREADS;
+  return Math.max(1, Math.min(MAX_TRAIN_THREADS, cores, batchSize));
+}
+
 function showEnv(backend: string, simd: boolean, relaxed: boolean, warning: string | null): void {
   const env = $('env');
   env.replaceChildren();
@@ -104,7 +124,8 @@ function showEnv(backend: string, simd: boolean, relaxed: boolean, warning: stri
   badge(`backend: ${backend}`, backend === 'wasm' ? '' : 'warn');
   const t = threadsAvailable();
   state.threads = t.ok;
-  badge(t.ok ? 'threads ✓' : 'no threads', t.ok ? '' : 'warn');
+  state.trainThreads = trainingThreads(32);
+  badge(t.ok ? `threads ✓ (training on ${state.trainThreads})` : 'no threads', t.ok ? '' : 'warn');
   if (typeof Worker === 'undefined') badge('no Web Workers', 'bad');
   if (!simd) {
     message('WebAssembly SIMD is not available in this browser, so the demo runs on the pure-JavaScript kernels: ' +
@@ -528,9 +549,13 @@ $<HTMLFormElement>('train-form').addEventListener('submit', (e) => {
   $<HTMLProgressElement>('t-progress').value = 0;
   $('t-stats').textContent = '';
   const start = cont && net !== null ? net.save() : null;
+  const threads = trainingThreads(batchSize);
+  const here = (file: string): string => new URL(file, document.baseURI).href;
   send({
     type: 'train', preset, data, epochs, batchSize, seed: ++runCount, distort: $<HTMLInputElement>('t-distort').checked, start,
-    backend: state.backend === 'js' ? 'js' : null, relaxedWasm,
+    backend: state.backend === 'js' ? 'js' : null, relaxedWasm, threads,
+    workerUrl: threads > 1 ? here(LENET5_WORKER_FILE) : null,
+    threadsWasm: threads > 1 ? here(threadsWasmFile(relaxedWasm !== null)) : null,
   }, start ? [start.buffer as ArrayBuffer] : []);
 });
 
@@ -580,10 +605,16 @@ function onWorkerMessage(m: FromWorker): void {
 }
 
 function onTrained(m: Extract<FromWorker, { type: 'done' }>): void {
-  state.lastRun = { samples: m.samples, seconds: m.seconds, samplesPerSecond: m.samplesPerSecond, accuracy: m.accuracy, cancelled: m.cancelled };
+  state.lastRun = {
+    samples: m.samples, seconds: m.seconds, samplesPerSecond: m.samplesPerSecond, accuracy: m.accuracy, cancelled: m.cancelled,
+    threads: m.threads,
+  };
   $<HTMLProgressElement>('t-progress').value = m.cancelled ? $<HTMLProgressElement>('t-progress').value : 1;
   $('t-status').textContent = `${m.cancelled ? 'cancelled after' : 'trained on'} ${m.samples.toLocaleString('en')} samples in ` +
-    `${m.seconds.toFixed(1)} s (${Math.round(m.samplesPerSecond).toLocaleString('en')} samples/s)`;
+    `${m.seconds.toFixed(1)} s on ${m.threads} thread${m.threads === 1 ? '' : 's'} ` +
+    `(${Math.round(m.samplesPerSecond).toLocaleString('en')} samples/s)`;
+  if (m.threadsNotice !== null) message(`Training ran on ${m.threads} thread${m.threads === 1 ? '' : 's'}: ${m.threadsNotice}`, 'warn', 'threads-fallback');
+  else clearMessage('threads-fallback');
   $('t-result').textContent = `Held-out accuracy ${(100 * m.accuracy).toFixed(2)}% on ${m.testCount.toLocaleString('en')} images ` +
     `(loss ${m.loss.toFixed(4)}); ${m.misclassifiedCount} misclassified. This model is now the one you draw against.`;
   showGallery(m.misclassified, m.misclassifiedCount, m.classNames);

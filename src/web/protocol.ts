@@ -24,6 +24,12 @@ export interface TrainRequest {
   backend: 'wasm' | 'js' | null;
   /** URL of the relaxed-SIMD build when the page runs on it (the worker loads the same kernels). */
   relaxedWasm: string | null;
+  /** Threads to train on (fit's `threads`): more than 1 only where the page is cross-origin isolated. */
+  threads: number;
+  /** With threads > 1: the bundled `lenet5/worker` script (fit's `workerUrl`). */
+  workerUrl: string | null;
+  /** With threads > 1: the shared-memory kernels served next to the page (init's `threadsWasm`), matching relaxedWasm. */
+  threadsWasm: string | null;
 }
 
 export interface CancelRequest {
@@ -49,7 +55,11 @@ export type FromWorker =
     samplesPerSecond: number; lr: number }
   | { type: 'done'; model: Uint8Array; aborted: boolean; cancelled: boolean; samples: number; seconds: number;
     samplesPerSecond: number; accuracy: number; loss: number; testCount: number; classNames: string[];
-    misclassified: Misclassified[]; misclassifiedCount: number }
+    misclassified: Misclassified[]; misclassifiedCount: number;
+    /** Threads the run actually trained on (`history.threads`). */
+    threads: number;
+    /** fit's notice when it fell back to fewer threads than asked for, else null. */
+    threadsNotice: string | null }
   | { type: 'error'; message: string };
 
 /** The fixed split of the bundled digits used by the CLI and the pretraining script: 4,000 / 1,000, seed 5. */

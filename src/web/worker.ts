@@ -1,7 +1,10 @@
 /**
  * The demo's training worker: loads the data, trains with the library's own `fit`, streams chart points
  * and progress to the page, evaluates on the held-out split and sends back the model file. Training
- * here keeps the page's main thread free: drawing and prediction stay live while a model trains.
+ * here keeps the page's main thread free: drawing and prediction stay live while a model trains. On a
+ * cross-origin isolated page the page asks for several threads: this worker is then thread 0 (it blocks on
+ * Atomics.wait between steps, which a worker may) and fit starts the others from the bundled
+ * `lenet5/worker` script; the threads used come back in the `done` message.
  */
 import { init, LeNet5, loadDigits, loadFashionMnist, loadMnist, MNIST, FASHION_MNIST, type Dataset } from '../index.js';
 import {
@@ -78,6 +81,8 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
   const info = await init({
     ...(req.backend ? { backend: req.backend } : {}),
     ...(relaxed !== null ? { relaxedWasm: relaxed } : { relaxedSimd: false }),
+    // A URL, fetched only when a threaded fit starts: the bundle does not embed the shared-memory kernels.
+    ...(req.threadsWasm !== null ? { threadsWasm: new URL(req.threadsWasm, self.location.href) } : {}),
     warn: (m) => warnings.push(m),
   });
   post({ type: 'ready', backend: info.backend, simd: info.simd, relaxedSimd: info.relaxedSimd, warning: warnings[0] ?? null });
@@ -98,7 +103,8 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
   const valEvery = Math.max(pointEvery, Math.round(batchesTotal / 16 / pointEvery) * pointEvery);
   post({ type: 'data', name: data.name, train: trainSet.count, test: data.test.count, totalSamples, batches: batchesTotal });
   const kernels = info.backend === 'js' ? 'pure-JS kernels' : info.relaxedSimd ? 'wasm relaxed SIMD' : 'wasm SIMD';
-  post({ type: 'status', text: `training ${net.preset ?? 'model'} on ${data.name} (${kernels})…` });
+  const threads = req.threads > 1 ? `, ${req.threads} threads` : '';
+  post({ type: 'status', text: `training ${net.preset ?? 'model'} on ${data.name} (${kernels}${threads})…` });
 
   let valSeconds = 0;
   const score = (): number => {
@@ -116,12 +122,17 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
   let lastProgress = 0;
   const t0 = performance.now();
   const elapsed = (): number => (performance.now() - t0) / 1000 - valSeconds;
-  await net.fit(trainSet, {
+  const fitNotices: string[] = [];
+  const history = await net.fit(trainSet, {
     epochs,
     batchSize,
     seed: req.seed,
     signal: current.abort.signal,
     yieldEveryMs: 100,
+    // Where the threads cannot start after all, fit trains on one and says why; the page shows it.
+    threads: req.threads,
+    ...(req.workerUrl !== null ? { workerUrl: new URL(req.workerUrl, self.location.href) } : {}),
+    warn: (m) => fitNotices.push(m),
     onBatchEnd: (b) => {
       const N = Math.min(batchSize, trainSet.count - b.batch * batchSize);
       samples += N;
@@ -159,5 +170,6 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
     type: 'done', model, aborted: samples < totalSamples, cancelled: current.cancelled, samples, seconds,
     samplesPerSecond: samples / Math.max(1e-6, seconds), accuracy: ev.accuracy, loss: ev.loss, testCount: ev.count,
     classNames: data.classNames, misclassified, misclassifiedCount: ev.misclassified.length,
+    threads: history.threads, threadsNotice: history.threads < req.threads ? fitNotices[0] ?? null : null,
   }, [model.buffer as ArrayBuffer]);
 }

@@ -1,7 +1,8 @@
 /**
  * The demo page in headless Chromium: `scripts/demo.mjs` builds it into a temp folder and serves it (as
  * `npm run demo` does); the tests draw digits with mouse events, look at every layer's canvases, train
- * in the page, cancel, download and reload a model, and check the fallback messages. Figures measured on
+ * in the page (on 2 threads: the served page is cross-origin isolated; on 1 without the headers), cancel,
+ * download and reload a model, and check the fallback messages. Figures measured on
  * the way (first prediction, in-page vs Node training speed) go to test-artifacts/browser-figures.json
  * next to a screenshot of the page.
  */
@@ -146,6 +147,9 @@ describe('the demo server', () => {
     const types: Record<string, string> = {
       '/': 'text/html', '/main.js': 'text/javascript', '/worker.js': 'text/javascript', '/style.css': 'text/css',
       '/kernels.wasm': 'application/wasm', '/lenet5.relaxed.wasm': 'application/wasm', '/assets/digits.png': 'image/png',
+      // What a threaded fit loads: the lenet5/worker entry and the shared-memory kernels (both builds).
+      '/lenet5-worker.js': 'text/javascript', '/lenet5.threads.wasm': 'application/wasm',
+      '/lenet5.threads-relaxed.wasm': 'application/wasm',
       '/assets/pretrained/modern.lenet5': 'application/octet-stream',
     };
     for (const [path, type] of Object.entries(types)) {
@@ -177,6 +181,8 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
     // Chromium runs relaxed SIMD: the page fetched the FMA build served next to it.
     expect(s.relaxedSimd).toBe(true);
     expect(s.threads).toBe(true);
+    expect(s.trainThreads).toBe(2);
+    expect(await page.locator('#env').textContent()).toContain('threads ✓ (training on 2)');
     expect(s.model).toBe('pretrained:modern');
     expect(s.prediction).toBe(2); // the sample "2" the page draws at start
     expect(await page.locator('#messages .msg').count()).toBe(0);
@@ -310,6 +316,10 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
     expect(s.errors).toEqual([]);
     const run = s.lastRun!;
     expect(run.cancelled).toBe(false);
+    // The page is cross-origin isolated: the worker trained on 2 threads (history.threads), with no fallback notice.
+    expect(run.threads, 'threads the run trained on').toBe(2);
+    expect(await page.locator('#t-status').textContent()).toMatch(/^trained on 3,6\d\d samples in \d+\.\d s on 2 threads \(/);
+    expect(await page.locator('#messages .msg[data-id="threads-fallback"]').count()).toBe(0);
     expect(run.samples).toBeGreaterThanOrEqual(3600);
     expect(run.samples).toBeLessThan(3600 + 32);
     expect(s.predictionsWhileTraining, 'predictions made while the worker trained').toBeGreaterThan(0);
@@ -359,6 +369,7 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
     figures['nodeWarmSamplesPerSecond'] = Math.round(await nodeRun());
     Object.assign(figures, {
       trainSamples: run.samples,
+      browserThreads: run.threads,
       browserSamplesPerSecond: Math.round(run.samplesPerSecond),
       nodeSamplesPerSecond: Math.round(nodeRate),
       browserOverNode: +(run.samplesPerSecond / nodeRate).toFixed(2),
@@ -382,7 +393,8 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
     const s = await demoState();
     expect(s.training).toBe(false);
     expect(s.lastRun!.samples).toBeLessThan(20 * 4000);
-    expect(await page.locator('#t-status').textContent()).toMatch(/^cancelled after/);
+    expect(await page.locator('#t-status').textContent()).toMatch(/^cancelled after .* on 2 threads/);
+    expect(s.lastRun!.threads).toBe(2);
     expect(await page.locator('#t-start').isEnabled()).toBe(true);
     // The worker is warm now (wasm tiered up): its rate is the steady in-page figure.
     figures['browserWarmSamplesPerSecond'] = Math.round(s.lastRun!.samplesPerSecond);
@@ -413,6 +425,26 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
       expect(problems).toEqual([]);
       await page.selectOption('#t-data', 'digits');
     });
+
+  it('asks for one thread where the batch cannot be split (classic, batch 1)', async () => {
+    await page.selectOption('#t-preset', 'classic');
+    await page.selectOption('#t-data', 'digits');
+    await page.fill('#t-epochs', '0.05');
+    await page.fill('#t-batch', '1');
+    await page.click('#t-start');
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { lenet5demo: DemoState }).lenet5demo;
+      return !s.training && s.lastRun !== null && s.lastRun.samples === 200;
+    }, null, { timeout: 60_000 });
+    const s = await demoState();
+    expect(s.errors).toEqual([]);
+    expect(s.lastRun!.threads).toBe(1);
+    expect(await page.locator('#t-status').textContent()).toMatch(/ on 1 thread \(/);
+    expect(await page.locator('#messages .msg[data-id="threads-fallback"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.selectOption('#t-preset', 'modern');
+    await page.fill('#t-batch', '32');
+  });
 
   it('downloads the current model and loads it back from the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lenet5-dl-'));
@@ -445,26 +477,61 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
   });
 });
 
+/** Opens the demo in a new page served without COOP/COEP (a plain static host: not cross-origin isolated). */
+async function openWithoutIsolation(prepare?: (p: Page) => Promise<unknown>): Promise<{ p: Page; issues: string[] }> {
+  const p = await browser!.context.newPage();
+  const issues = watchPage(p);
+  await prepare?.(p);
+  await p.route('**/*', async (route) => {
+    const res = await route.fetch();
+    const headers = { ...res.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response: res, headers });
+  });
+  await p.goto(url, { timeout: 30_000 });
+  await p.waitForFunction(() => (window as unknown as { lenet5demo?: DemoState }).lenet5demo?.firstPredictionMs != null,
+    null, { timeout: 30_000 });
+  return { p, issues };
+}
+
+describeInChromium('the demo without threads' + chromiumNote, () => {
+  it('trains in its worker on one thread, asks for no more, and says why', async () => {
+    const { p, issues } = await openWithoutIsolation();
+    try {
+      let s = await p.evaluate(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo);
+      expect(s.backend).toBe('wasm');
+      expect(s.threads).toBe(false);
+      expect(s.trainThreads).toBe(1);
+      expect(await p.locator('#env').textContent()).toContain('no threads');
+      await p.fill('#t-epochs', '0.05');
+      await p.click('#t-start');
+      await p.waitForFunction(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo.lastRun !== null,
+        null, { timeout: 60_000 });
+      s = await p.evaluate(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo);
+      expect(s.errors).toEqual([]);
+      expect(s.lastRun!.samples).toBe(224); // 0.05 x 4,000 rounded up to whole batches of 32
+      expect(s.lastRun!.threads).toBe(1);
+      expect(await p.locator('#t-status').textContent()).toMatch(/ on 1 thread \(/);
+      // The only notice is the one the page shows at start; the worker never asked fit for threads.
+      expect(await p.locator('#messages .msg').allTextContents()).toEqual([
+        expect.stringMatching(/^Threads are unavailable: the page is not cross-origin isolated/),
+      ]);
+      expect(issues).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describeInChromium('the demo without SIMD or threads' + chromiumNote, () => {
   it('says so, runs on the JS kernels, and still predicts', async () => {
-    const p = await browser!.context.newPage();
-    const issues = watchPage(p);
+    // An engine without SIMD (every WebAssembly.validate fails, as on old browsers) on a static host
+    // without COOP/COEP.
+    const { p, issues } = await openWithoutIsolation((page) => page.addInitScript(() => {
+      WebAssembly.validate = () => false;
+    }));
     try {
-      // An engine without SIMD: every WebAssembly.validate fails, as on old browsers.
-      await p.addInitScript(() => {
-        WebAssembly.validate = () => false;
-      });
-      // A static host without COOP/COEP: the page is not cross-origin isolated.
-      await p.route('**/*', async (route) => {
-        const res = await route.fetch();
-        const headers = { ...res.headers() };
-        delete headers['cross-origin-opener-policy'];
-        delete headers['cross-origin-embedder-policy'];
-        await route.fulfill({ response: res, headers });
-      });
-      await p.goto(url, { timeout: 30_000 });
-      await p.waitForFunction(() => (window as unknown as { lenet5demo?: DemoState }).lenet5demo?.firstPredictionMs != null,
-        null, { timeout: 30_000 });
       const s = await p.evaluate(() => (window as unknown as { lenet5demo: DemoState }).lenet5demo);
       expect(s.backend).toBe('js');
       expect(s.simd).toBe(false);
