@@ -1,7 +1,8 @@
 // Convolution, stride 1, zero padding `pad` on every side: out (N, OC, OH, OW) from inp (N, C, H, W) and
 // weight (OC, C, KH, KW), OH = H + 2*pad - KH + 1 (paper §II.B: C1, C3, C5). `mask` (OC, C) is the
-// connection table of C3 (Table I) as DATA: masked-out weights are replaced by zeros when packed, and
-// masked-out gradient rows are simply not stored; no loop knows which maps are connected.
+// connection table of C3 (Table I) as DATA: forward and input gradient run the dense product over a copy
+// of the weights whose unconnected blocks are zero (made once per call), and masked-out weight-gradient
+// rows are simply not stored; no loop knows which maps are connected.
 //
 // Method: im2col + the register-blocked SGEMM of gemm.ts, one sample at a time so the column matrix
 // stays in cache. With K = C*KH*KW and P = OH*OW:
@@ -14,19 +15,17 @@
 // column matrix, colT (N, C*KKp)).
 //
 // Scratch `col` (convScratchLength floats, src/backend/kernels.ts), in order:
-//   pack  4*max(Kp, KC) floats: a 4-row panel of masked weights
-//   cols  the column matrices of the whole batch, N x (K, Pp) (the forward leaves them for the weight
-//         gradient), then with pad > 0 one zero-bordered input sample (C, H+2pad, W+2pad); or when P == 1
-//         (N, K) / (N, Kp) / (N, C*KKp)
+//   pack    4*max(Kp, PACK_MIN) floats: the interleaved weights of the direct path
+//   cols    the column matrices of the whole batch, N x (K, Pp) (the forward leaves them for the weight
+//           gradient), then with pad > 0 one zero-bordered input sample (C, H+2pad, W+2pad); or when
+//           P == 1 (N, K) / (N, Kp) / (N, C*KKp)
+//   masked  with a mask, (OC, K): the weights with unconnected blocks zeroed
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
 import { reluForward } from './activation';
 import { madd, sgemmNN, sgemmNT } from './gemm';
 
-/** Bytes of column matrices the masked forward keeps in cache per packing of its weight panels. */
-const MASKED_CHUNK_BYTES: usize = 256 << 10;
-
-/** Chunk of the reduction over output maps packed at once in the masked backward-input pass. */
-const KC = 128;
+/** Least size of the pack area, in rows of 4 floats (src/backend/kernels.ts mirrors it). */
+const PACK_MIN = 128;
 
 @inline function up4(x: i32): i32 {
   return (x + 3) & ~3;
@@ -34,7 +33,7 @@ const KC = 128;
 
 /** Byte offset of the column matrix inside the scratch (after the packed panel). */
 @inline function colsOffset(K: i32): usize {
-  return <usize>(4 * max(up4(K), KC)) << 2;
+  return <usize>(4 * max(up4(K), PACK_MIN)) << 2;
 }
 
 @inline function zero(p: usize, n: i32): void {
@@ -223,33 +222,25 @@ function im2colT(colT: usize, ldt: i32, KKp: i32, x: usize, C: i32, H: i32, W: i
   }
 }
 
-/** pack[k*4 + r] = weight[oc0 + r, k] with masked (oc, c) blocks zeroed, for r < mr. */
-function packRows(pack: usize, weight: usize, mask: usize, oc0: i32, mr: i32, C: i32, KK: i32): void {
-  const K = C * KK;
-  for (let r = 0; r < mr; r++) {
-    const oc = oc0 + r;
-    const w = weight + (<usize>(oc * K) << 2);
-    for (let c = 0; c < C; c++) {
-      const on = load<f32>(mask + (<usize>(oc * C + c) << 2)) != 0;
-      for (let kk = 0; kk < KK; kk++) {
-        const k = c * KK + kk;
-        store<f32>(pack + (<usize>(k * 4 + r) << 2), on ? load<f32>(w + (<usize>k << 2)) : 0);
-      }
-    }
-  }
+/**
+ * Byte offset of the masked copy of the weights (OC x K floats): the end of the scratch, after the pack
+ * panel, the column matrices and the bordered sample (convScratchLength counts it when given OC).
+ */
+function maskedWeightsAt(col: usize, N: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32): usize {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  const P = OH * OW, K = C * KH * KW;
+  const padded = pad > 0 ? C * (H + 2 * pad) * (W + 2 * pad) : 0;
+  const rest = max(N * K * up4(P) + padded, P == 1 ? N * C * up4(KH * KW) : 0);
+  return col + colsOffset(K) + (<usize>rest << 2);
 }
 
-/** pack[o*4 + r] = weight[oc0 + o, k0 + r] (W^T panel) with masked entries zeroed, for r < mr, o < kc. */
-function packColumns(pack: usize, weight: usize, mask: usize, k0: i32, mr: i32, oc0: i32, kc: i32, C: i32,
-  KK: i32): void {
-  const K = C * KK;
-  for (let r = 0; r < mr; r++) {
-    const k = k0 + r;
-    const c = k / KK;
-    for (let o = 0; o < kc; o++) {
-      const oc = oc0 + o;
-      const on = load<f32>(mask + (<usize>(oc * C + c) << 2)) != 0;
-      store<f32>(pack + (<usize>(o * 4 + r) << 2), on ? load<f32>(weight + (<usize>(oc * K + k) << 2)) : 0);
+/** masked (OC, C*KK) = weight with every unconnected (oc, c) block zeroed (NaN there included). */
+function maskWeights(masked: usize, weight: usize, mask: usize, OC: i32, C: i32, KK: i32): void {
+  for (let oc = 0; oc < OC; oc++) {
+    for (let c = 0; c < C; c++) {
+      const at = <usize>((oc * C + c) * KK) << 2;
+      if (load<f32>(mask + (<usize>(oc * C + c) << 2)) != 0) copy(masked + at, weight + at, KK);
+      else zero(masked + at, KK);
     }
   }
 }
@@ -268,8 +259,8 @@ function packColumns(pack: usize, weight: usize, mask: usize, k0: i32, mr: i32, 
 const DR = 3;
 
 /** True when the direct path applies (see convForward). */
-@inline function directOk(mask: usize, keep: i32, K: i32, OW: i32): bool {
-  return mask == 0 && keep == 0 && OW % 4 == 0 && DR * K <= 4 * max(up4(K), KC);
+@inline function directOk(keep: i32, K: i32, OW: i32): bool {
+  return keep == 0 && OW % 4 == 0 && DR * K <= 4 * max(up4(K), PACK_MIN);
 }
 
 /** pack[k*DR + r] = weight[oc0 + r, k], rows past OC zero. */
@@ -405,16 +396,25 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32, relu: i32): void {
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
+  if (mask != 0) {
+    // Table I: the dense convolution over a copy of the weights whose unconnected blocks are zero (packed once
+    // per call; the same products and sums as packing masked panels per chunk of samples, which cost C3 3-5%
+    // over the dense layer).
+    const masked = maskedWeightsAt(col, N, C, H, W, KH, KW, pad);
+    maskWeights(masked, weight, mask, OC, C, KH * KW);
+    convForward(out, inp, masked, bias, 0, col, N, C, H, W, OC, KH, KW, pad, keep, relu);
+    return;
+  }
   const P = OH * OW, Pp = up4(P), K = C * KH * KW;
   const pack = col, cols = col + colsOffset(K);
   const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
-  if (P == 1 && mask == 0 && pad == 0) {
+  if (P == 1 && pad == 0) {
     // The kernel covers the whole unpadded input (LeNet C5): each sample's column IS its input, (N, K).
     sgemmNT(out, OC, inp, K, weight, K, bias, 0, 0, N, OC, K, false);
     if (relu != 0) reluForward(out, out, N * OC);
     return;
   }
-  if (P == 1 && mask == 0) {
+  if (P == 1) {
     // One output per map: the column of sample n is its row of an (N, K) matrix; out (N, OC) = that x W^T.
     for (let n = 0; n < N; n++) {
       im2col(cols + <usize>(n * K) * 4, 1, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW);
@@ -423,7 +423,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
     if (relu != 0) reluForward(out, out, N * OC);
     return;
   }
-  if (directOk(mask, keep, K, OW)) {
+  if (directOk(keep, K, OW)) {
     if (OC <= DR) packDirect(pack, weight, 0, OC, K);
     const Hx = H + 2 * pad, Wx = W + 2 * pad;
     for (let n = 0; n < N; n++) {
@@ -440,36 +440,11 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   // With keep, sample n's columns stay at cols + n*K*Pp after the call: convBackwardWeights may reuse them.
   const colB = <usize>(K * Pp) << 2;
   const tmp = cols + <usize>N * colB;
-  if (mask == 0) {
-    for (let n = 0; n < N; n++) {
-      const colN = keep != 0 ? cols + <usize>n * colB : cols;
-      im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
-      sgemmNN(out + <usize>n * outB, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
-      if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
-    }
-    return;
-  }
-  // Masked (Table I): samples in chunks whose columns stay in the L2 cache (MASKED_CHUNK_BYTES); each
-  // 4-row panel of masked weights is packed once per chunk and applied to the chunk's samples. Packing it
-  // once per sample was ~15% of C3's forward (19% slower than the dense C3, now about even); packing it once
-  // for the whole batch read every sample's columns back from memory four times (much slower at batch
-  // 256). Without keep the chunk's columns take the first slots of the scratch, which holds N of them.
-  const chunk = max(1, min(N, <i32>(MASKED_CHUNK_BYTES / colB)));
-  for (let n0 = 0; n0 < N; n0 += chunk) {
-    const n1 = min(N, n0 + chunk);
-    const slot0 = keep != 0 ? 0 : n0;
-    for (let n = n0; n < n1; n++) {
-      im2col(cols + <usize>(n - slot0) * colB, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
-    }
-    for (let oc0 = 0; oc0 < OC; oc0 += 4) {
-      const mr = min(4, OC - oc0);
-      packRows(pack, weight, mask, oc0, mr, C, KH * KW);
-      for (let n = n0; n < n1; n++) {
-        sgemmNN(out + <usize>n * outB + (<usize>(oc0 * P) << 2), P, pack, 1, 4, cols + <usize>(n - slot0) * colB,
-          Pp, bias + (<usize>oc0 << 2), 0, 0, mr, P, K, false, true);
-      }
-    }
-    if (relu != 0) reluForward(out + <usize>n0 * outB, out + <usize>n0 * outB, (n1 - n0) * OC * P);
+  for (let n = 0; n < N; n++) {
+    const colN = keep != 0 ? cols + <usize>n * colB : cols;
+    im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
+    sgemmNN(out + <usize>n * outB, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
+    if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
   }
 }
 
@@ -481,15 +456,22 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
     zero(dinp, N * C * H * W);
     return;
   }
-  const P = OH * OW, Pp = up4(P), K = C * KH * KW, Kp = up4(K), KK = KH * KW;
-  const pack = col, cols = col + colsOffset(K);
+  if (mask != 0) {
+    // As the forward: the dense pass over the masked copy of the weights.
+    const masked = maskedWeightsAt(col, N, C, H, W, KH, KW, pad);
+    maskWeights(masked, weight, mask, OC, C, KH * KW);
+    convBackwardInput(dinp, dout, masked, 0, col, N, C, H, W, OC, KH, KW, pad);
+    return;
+  }
+  const P = OH * OW, Pp = up4(P), K = C * KH * KW, Kp = up4(K);
+  const cols = col + colsOffset(K);
   const inB = <usize>(C * H * W) << 2, outB = <usize>(OC * P) << 2;
-  if (P == 1 && mask == 0 && pad == 0) {
+  if (P == 1 && pad == 0) {
     // Columns are the inputs themselves: dinp (N, K) = dout (N, OC) x W (OC, K), no scatter.
     sgemmNN(dinp, K, dout, OC, 1, weight, K, 0, 0, 0, N, K, OC, false, false);
     return;
   }
-  if (P == 1 && mask == 0) {
+  if (P == 1) {
     // dcolT (N, K) = dout (N, OC) x W (OC, K); row n is sample n's column.
     sgemmNN(cols, Kp, dout, OC, 1, weight, K, 0, 0, 0, N, K, OC, false, false);
     for (let n = 0; n < N; n++) {
@@ -497,30 +479,10 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
     }
     return;
   }
-  if (mask == 0) {
-    for (let n = 0; n < N; n++) {
-      // A = W^T read in place: rows k are adjacent floats (am = 1), the reduction over oc strides K.
-      sgemmNN(cols, Pp, weight, 1, K, dout + <usize>n * outB, P, 0, 0, 0, K, P, OC, false, false);
-      col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
-    }
-    return;
-  }
-  // Masked: each panel of masked W^T is packed ONCE and applied to every sample's dcol (N x (K, Pp) in the
-  // scratch), then each sample is scattered back.
-  const colB = <usize>(K * Pp) << 2;
-  for (let k0 = 0; k0 < K; k0 += 4) {
-    const mr = min(4, K - k0);
-    for (let oc0 = 0; oc0 < OC; oc0 += KC) {
-      const kc = min(KC, OC - oc0);
-      packColumns(pack, weight, mask, k0, mr, oc0, kc, C, KK);
-      for (let n = 0; n < N; n++) {
-        sgemmNN(cols + <usize>n * colB + (<usize>(k0 * Pp) << 2), Pp, pack, 1, 4,
-          dout + <usize>n * outB + (<usize>(oc0 * P) << 2), P, 0, 0, 0, mr, P, kc, oc0 > 0, false);
-      }
-    }
-  }
   for (let n = 0; n < N; n++) {
-    col2im(dinp + <usize>n * inB, cols + <usize>n * colB, Pp, C, H, W, KH, KW, pad, OH, OW);
+    // A = W^T read in place: rows k are adjacent floats (am = 1), the reduction over oc strides K.
+    sgemmNN(cols, Pp, weight, 1, K, dout + <usize>n * outB, P, 0, 0, 0, K, P, OC, false, false);
+    col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
   }
 }
 

@@ -131,20 +131,24 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The float arrays the pure-TS twins accept: Float32 for parity, Float64 for gradient checks. */
 export type Arr = Float32Array | Float64Array;
 
-/** Length in floats of the im2col scratch one conv call needs (forward and both backwards). */
+/**
+ * Length in floats of the im2col scratch one conv call needs (forward and both backwards). `maskedOC`: the
+ * number of output maps when the layer has a connection table (its kernels copy the masked weights, OC x
+ * C*KH*KW floats, into the scratch), else 0.
+ */
 export function convScratchLength(N: number, C: number, H: number, W: number, KH: number, KW: number,
-  pad: number): number {
+  pad: number, maskedOC = 0): number {
   const OH = H + 2 * pad - KH + 1;
   const OW = W + 2 * pad - KW + 1;
   const up4 = (x: number): number => Math.ceil(x / 4) * 4;
   const P = OH > 0 && OW > 0 ? OH * OW : 0;
   const K = C * KH * KW;
   const KKp = up4(KH * KW);
-  // Mirrors assembly/conv.ts: a 4-row panel of masked weights (at least 4 x 128 floats), then the column
+  // Mirrors assembly/conv.ts: the direct path's weight pack (at least 4 x 128 floats), then the column
   // matrices of the whole batch, N x (K, P) with rows padded to a multiple of 4 (kept from the forward
   // for the weight gradient) and, with padding, one zero-bordered input sample; when P == 1 at most
-  // (N, C*KKp).
+  // (N, C*KKp); then the masked copy of the weights.
   const pack = 4 * Math.max(up4(K), 128);
   const padded = pad > 0 ? C * (H + 2 * pad) * (W + 2 * pad) : 0;
-  return pack + Math.max(N * K * up4(P) + padded, P === 1 ? N * C * KKp : 0);
+  return pack + Math.max(N * K * up4(P) + padded, P === 1 ? N * C * KKp : 0) + maskedOC * K;
 }

@@ -1,6 +1,7 @@
 import { Arena, type Region } from '../memory.js';
 import type { Backend } from './backend.js';
-import type { Kernels } from './kernels.js';
+import { InvalidArgumentError } from '../errors.js';
+import { convScratchLength, type Kernels } from './kernels.js';
 
 /** The module's exports: every kernel over byte offsets, plus the memory and where the heap starts. */
 export interface WasmExports extends Kernels<number, number> {
@@ -9,6 +10,20 @@ export interface WasmExports extends Kernels<number, number> {
 }
 
 const p = (r: Region | null): number => (r === null ? 0 : r.ptr);
+
+/**
+ * The conv kernels write up to convScratchLength floats of `col` and trust it: a short scratch would be
+ * memory corruption, not an error, so it is checked here (a few multiplications a call).
+ */
+function scratchOf(col: Region, mask: Region | null, N: number, C: number, H: number, W: number, OC: number,
+  KH: number, KW: number, pad: number): number {
+  const need = convScratchLength(N, C, H, W, KH, KW, pad, mask !== null ? OC : 0);
+  if (col.length < need) {
+    throw new InvalidArgumentError(`conv scratch ${col.label} holds ${col.length} floats, the call needs ${need} ` +
+      '(convScratchLength, with the output maps when a connection table is given)');
+  }
+  return col.ptr;
+}
 
 /**
  * A slice of a shared WebAssembly.Memory for one instance of the threads build: its arena spans
@@ -41,12 +56,14 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
     name: 'wasm',
     arena,
     convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0, relu = 0) =>
-      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad, keep, relu),
+      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
+        N, C, H, W, OC, KH, KW, pad, keep, relu),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
-      k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad),
+      k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
+        N, C, H, W, OC, KH, KW, pad),
     convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse = 0) =>
-      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask), col.ptr, N, C, H, W, OC, KH, KW, pad,
-        reuse),
+      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask),
+        scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad), N, C, H, W, OC, KH, KW, pad, reuse),
     avgPoolForward: (out, inp, N, C, H, W) => k.avgPoolForward(out.ptr, inp.ptr, N, C, H, W),
     avgPoolBackward: (dinp, dout, N, C, H, W) => k.avgPoolBackward(dinp.ptr, dout.ptr, N, C, H, W),
     subsampleForward: (out, inp, coeff, bias, N, C, H, W) =>

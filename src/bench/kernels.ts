@@ -53,7 +53,7 @@ function convCases(label: string, N: number, C: number, H: number, W: number, OC
     const dinp = b.arena.alloc(N * C * H * W, 'dinp');
     const dweight = b.arena.alloc(OC * C * K * K, 'dweight');
     const dbias = b.arena.alloc(OC, 'dbias');
-    const col = b.arena.alloc(convScratchLength(N, C, H, W, K, K, pad), 'col');
+    const col = b.arena.alloc(convScratchLength(N, C, H, W, K, K, pad, masked ? OC : 0), 'col');
     let mask: Region | null = null;
     if (masked) {
       mask = b.arena.alloc(OC * C, 'mask');

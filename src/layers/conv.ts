@@ -109,7 +109,8 @@ export class Conv2D extends Layer {
       const m = ctx.view(this.mask);
       for (let oc = 0; oc < this.filters; oc++) for (const c of this.inputsOf(oc)) m[oc * C + c] = 1;
     }
-    this.col = ctx.alloc(convScratchLength(ctx.capacity, C, H, W, K, K, this.pad), `${this.name}.col`);
+    this.col = ctx.alloc(convScratchLength(ctx.capacity, C, H, W, K, K, this.pad, this.mask !== null ? this.filters : 0),
+      `${this.name}.col`);
     this.colsOf = 0;
   }
 

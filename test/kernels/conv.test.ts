@@ -124,7 +124,7 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     const m = makeMask(s, rng);
     const dw0 = f32(rng.array(d.wLen)); // gradients accumulate: start from non-zero values
     const db0 = f32(rng.array(OC));
-    const nCol = convScratchLength(N, C, H, W, KH, KW, pad);
+    const nCol = convScratchLength(N, C, H, W, KH, KW, pad, m === null ? 0 : OC);
 
     const col = guarded(nCol, 'col');
     const inp = upload(b, x, 'inp');
@@ -226,7 +226,7 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
       const w = f32(rng.array(d.wLen));
       const g = f32(rng.array(d.outLen));
       const m = makeMask(s, rng);
-      const col = upload(b, convScratchLength(N, C, H, W, KH, KW, pad), 'col');
+      const col = upload(b, convScratchLength(N, C, H, W, KH, KW, pad, m === null ? 0 : OC), 'col');
       const inp = upload(b, x);
       const weight = upload(b, w);
       const bias = upload(b, OC);
@@ -282,7 +282,7 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     ref.convForward(e, x, zeroed, bias, null, e, N, C, H, W, OC, K, K, 0);
     expectClose(a, e, { atol: 1e-12, label: 'twin forward, masked vs zeroed' });
     // Wasm: the same, for forward and backward-input.
-    const col = upload(b, convScratchLength(N, C, H, W, K, K, 0), 'col');
+    const col = upload(b, convScratchLength(N, C, H, W, K, K, 0, OC), 'col');
     const inp = upload(b, x);
     const wp = upload(b, poisoned);
     const bi = upload(b, bias);
@@ -295,6 +295,20 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     const dinp = upload(b, x.length);
     b.convBackwardInput(dinp, upload(b, g), wp, mask, col, N, C, H, W, OC, K, K, 0);
     expectClose(dinp.f32, eDinp, tol(eDinp, 'wasm backward-input with NaN in masked weights'));
+  });
+
+  it('refuses a scratch too short for the call (a masked call needs room for its weight copy)', () => {
+    b.arena.reset(base);
+    const [N, C, H, W, OC, K] = [2, 6, 14, 14, 16, 5];
+    const inp = upload(b, N * C * H * W), weight = upload(b, OC * C * K * K), bias = upload(b, OC);
+    const out = upload(b, N * OC * 100), mask = upload(b, c3Mask());
+    const short = upload(b, convScratchLength(N, C, H, W, K, K, 0), 'short col');
+    expect(() => b.convForward(out, inp, weight, bias, mask, short, N, C, H, W, OC, K, K, 0))
+      .toThrow(/short col holds \d+ floats, the call needs \d+/);
+    expect(() => b.convBackwardInput(inp, out, weight, mask, short, N, C, H, W, OC, K, K, 0)).toThrow(/the call needs/);
+    // Unmasked, the same scratch is enough; for a bigger batch it is not.
+    expect(() => b.convForward(out, inp, weight, bias, null, short, N, C, H, W, OC, K, K, 0)).not.toThrow();
+    expect(() => b.convForward(out, inp, weight, bias, null, short, N + 1, C, H, W, OC, K, K, 0)).toThrow(/the call needs/);
   });
 
   it('Table I has 60 connections and C3 then has 1,516 parameters', () => {
