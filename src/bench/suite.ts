@@ -125,8 +125,11 @@ export async function trainSamplesPerSec(model: Preset, backend: BackendName, ba
   return Math.round(best);
 }
 
-/** Inference images/s at `batchSize` (batch 1 = one `predict` call per image); best of `rounds`. */
-export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number, rounds = 3): number {
+/**
+ * Inference images/s at `batchSize` (batch 1 = one `predict` call per image); best of `rounds` (a round is
+ * ~0.1 s: on a shared machine the best of several is the figure least disturbed by other work).
+ */
+export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number, rounds = 7): number {
   const data = randomData(n, 13);
   const net = make(model, backend, batchSize);
   const one = (i: number): Uint8Array => data.images.subarray(i * 784, (i + 1) * 784);

