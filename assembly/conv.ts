@@ -193,6 +193,52 @@ function col2im(x: usize, col: usize, ldcol: i32, C: i32, H: i32, W: i32, KH: i3
   }
 }
 
+/**
+ * col2im of a valid convolution whose input rows hold 13..16 floats (LeNet C3: 14), as a gather: each input
+ * row is summed in four registers from every column entry that read it, then stored once. The scatter in
+ * col2im adds 25 shifted rows into each input row one after another; consecutive kw rows overlap the
+ * previous store at a one-float offset, which defeats store forwarding (26% of C3's input gradient).
+ * Contributions arrive in the same (kh, kw) order as there, from +0: bit-identical. Lanes of a shifted row
+ * that fall outside its OW entries read neighbouring entries and are cleared by per-kw lane masks (built
+ * in `masks`, KW x 4 vectors). Never reads outside the column matrix.
+ */
+function col2imGather(x: usize, col: usize, ldcol: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32, OH: i32,
+  OW: i32, masks: usize): void {
+  for (let kw = 0; kw < KW; kw++) {
+    for (let v = 0; v < 4; v++) {
+      const jb = v < 3 ? 4 * v : W - 4;
+      const j = i32x4.add(i32x4.splat(jb), i32x4(0, 1, 2, 3));
+      const on = v128.and(i32x4.ge_s(j, i32x4.splat(kw)), i32x4.lt_s(j, i32x4.splat(kw + OW)));
+      v128.store(masks + (<usize>(kw * 4 + v) << 4), on);
+    }
+  }
+  const ldB = <usize>ldcol << 2, lastB = <usize>(W - 4) << 2;
+  for (let c = 0; c < C; c++) {
+    for (let ih = 0; ih < H; ih++) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      const kh1 = min(KH - 1, ih);
+      for (let kh = max(0, ih - OH + 1); kh <= kh1; kh++) {
+        // Row k = (c, kh, kw) at output row oh = ih - kh, shifted left by kw so entry ow lands on lane kw + ow.
+        let src = col + <usize>((c * KH + kh) * KW) * ldB + (<usize>((ih - kh) * OW) << 2);
+        let m = masks;
+        for (let kw = 0; kw < KW; kw++) {
+          a0 = f32x4.add(a0, v128.and(v128.load(src), v128.load(m)));
+          a1 = f32x4.add(a1, v128.and(v128.load(src, 16), v128.load(m, 16)));
+          a2 = f32x4.add(a2, v128.and(v128.load(src, 32), v128.load(m, 32)));
+          a3 = f32x4.add(a3, v128.and(v128.load(src + lastB), v128.load(m, 48)));
+          src += ldB - 4;
+          m += 64;
+        }
+      }
+      const dst = x + (<usize>((c * H + ih) * W) << 2);
+      v128.store(dst, a0);
+      v128.store(dst, a1, 16);
+      v128.store(dst, a2, 32);
+      v128.store(dst + lastB, a3);
+    }
+  }
+}
+
 /** colT (OH*OW, C*KKp), row stride ldt floats: colT[(oh, ow), c*KKp + kh*KW + kw] = x[c, ...] or 0. */
 function im2colT(colT: usize, ldt: i32, KKp: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, pad: i32,
   OH: i32, OW: i32): void {
@@ -482,7 +528,8 @@ export function convBackwardInput(dinp: usize, dout: usize, weight: usize, mask:
   for (let n = 0; n < N; n++) {
     // A = W^T read in place: rows k are adjacent floats (am = 1), the reduction over oc strides K.
     sgemmNN(cols, Pp, weight, 1, K, dout + <usize>n * outB, P, 0, 0, 0, K, P, OC, false, false);
-    col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
+    if (pad == 0 && W > 12 && W <= 16) col2imGather(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, OH, OW, col);
+    else col2im(dinp + <usize>n * inB, cols, Pp, C, H, W, KH, KW, pad, OH, OW);
   }
 }
 

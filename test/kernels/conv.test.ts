@@ -53,7 +53,7 @@ const label = (s: Shape): string =>
 
 /**
  * The LeNet layers (C1 classic 32x32 and modern 28x28 "same", C3 with Table I and dense, C5 whose output
- * is one pixel), batch 1, C = 1, shapes for each tile of the direct path, and seeded random shapes: odd sizes around the 4-lane SIMD width,
+ * is one pixel), batch 1, C = 1, shapes for each tile of the direct path and for the gathering col2im, and seeded random shapes: odd sizes around the 4-lane SIMD width,
  * kernels wider than tall, pads 0-2, one-pixel outputs with and without a random mask.
  */
 function shapes(): Shape[] {
@@ -74,6 +74,10 @@ function shapes(): Shape[] {
     { N: 1, C: 1, H: 5, W: 17, OC: 2, KH: 2, KW: 4, pad: 1, mask: 'none' },
     { N: 2, C: 3, H: 4, W: 20, OC: 4, KH: 1, KW: 1, pad: 0, mask: 'none' },
     { N: 1, C: 7, H: 9, W: 8, OC: 5, KH: 5, KW: 5, pad: 2, mask: 'none' },
+    // The gathering col2im of the input gradient (valid convolution, input rows of 13..16 floats).
+    { N: 2, C: 2, H: 9, W: 16, OC: 3, KH: 4, KW: 3, pad: 0, mask: 'none' },
+    { N: 1, C: 3, H: 7, W: 13, OC: 5, KH: 2, KW: 6, pad: 0, mask: 'random' },
+    { N: 2, C: 1, H: 5, W: 15, OC: 2, KH: 5, KW: 1, pad: 0, mask: 'none' },
   ];
   const rng = new Rng(0xc0_4e01);
   const random: Shape[] = [];
