@@ -3,13 +3,16 @@
  * arena, forward, loss, zeroGrad, backward, one optimizer kernel. Seeded: the permutation of each epoch,
  * the dropout seed of each step and SDLM's sample choice all come from one Rng, so the same seed and
  * backend give bit-identical weights.
+ *
+ * Threads change only how one batch's gradient is computed (a BatchGradients: on the model here, or over
+ * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
  */
 import { Dataset } from '../data/dataset.js';
 import { mixSeed } from '../data/random.js';
 import { CheckpointError, InvalidArgumentError, TrainingDivergedError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
-import { fitParallel } from './parallel.js';
+import { threadedGradients, threadsUnavailable } from './parallel.js';
 import { Rng } from './rng.js';
 import type { Schedule } from './schedules.js';
 
@@ -54,9 +57,11 @@ export interface FitOptions {
   epochs?: number;
   /**
    * Data-parallel training over this many threads sharing one memory (src/train/parallel.ts): Node
-   * worker_threads, or module Web Workers in a cross-origin isolated page. Default 1. Where threads cannot
-   * run (no isolation or SharedArrayBuffer, the js backend, a thread that may neither block nor
-   * Atomics.waitAsync), trains on one thread and says so once through `warn`; `History.threads` tells.
+   * worker_threads, or module Web Workers in a cross-origin isolated page. Default 1. Only the gradient of
+   * each batch is split: the guard, clipGradNorm, checkpoints and resume work as on one thread, and a
+   * checkpoint resumes on any number of threads. Where threads cannot run (no isolation or
+   * SharedArrayBuffer, the js backend, a thread that may neither block nor Atomics.waitAsync), trains on
+   * one thread and says so once through `warn`; `History.threads` tells.
    */
   threads?: number;
   /**
@@ -105,7 +110,8 @@ export interface FitOptions {
   /**
    * Continue an interrupted run: `true` reads `checkpoint.path` when it exists (else starts fresh), or
    * pass the checkpoint's bytes. Call fit with the same options as the interrupted run; the result is
-   * bit-identical to a run that was never interrupted.
+   * bit-identical to a run that was never interrupted on as many threads (on another number of threads,
+   * equal up to float32 summation order).
    */
   resume?: boolean | Uint8Array;
   /** @internal Where an interrupted run stopped (set by `LeNet5.fit` from a checkpoint). */
@@ -142,6 +148,54 @@ export interface TrainingProgress {
   lossSum: number;
   correct: number;
   seen: number;
+}
+
+/** One batch's mean loss and how many of its samples the model classed right. */
+export interface BatchResult {
+  loss: number;
+  correct: number;
+}
+
+/**
+ * How fit computes the gradient of one batch: on the model itself (`onThisThread`) or split over
+ * replicas on worker threads (parallel.ts `threadedGradients`). Either way the gradient of the batch's
+ * mean loss ends in the model's grads, and fit's loop (guard, clipping, optimizer, checkpoints) is the same.
+ */
+export interface BatchGradients {
+  readonly threads: number;
+  /**
+   * Rows `start .. start + N` of `order` in `epoch`: forward in training mode (dropout seeded by
+   * `stepSeed`), loss, backward into the model's grads. The result may be reused by the next call. With
+   * a non-finite loss the grads are left unspecified and `locateNonFinite` says where it came from.
+   * A Promise only where the call must wait for other threads.
+   */
+  gradients(start: number, N: number, order: Uint32Array, epoch: number, stepSeed: number): BatchResult | Promise<BatchResult>;
+  /** Where the last batch's non-finite loss first shows: the input batch, a layer's output, or the loss. */
+  locateNonFinite(N: number): string;
+  /** Frees what it holds (worker threads). */
+  close(): Promise<void>;
+}
+
+/** The gradient of each batch computed on the model, on this thread. */
+export function onThisThread(model: Sequential, data: Dataset): BatchGradients {
+  const out: BatchResult = { loss: 0, correct: 0 };
+  return {
+    threads: 1,
+    gradients(start, N, order, epoch, stepSeed) {
+      model.writeBatch(data, start, N, order, epoch);
+      model.forward(N, true, stepSeed, true);
+      out.loss = model.computeLoss(N);
+      out.correct = 0;
+      // Stop before backward: the activations stay as the forward left them for locateNonFinite.
+      if (!Number.isFinite(out.loss)) return out;
+      out.correct = countCorrect(model, N);
+      model.zeroGrad();
+      model.backward(N);
+      return out;
+    },
+    locateNonFinite: (N) => firstNonFiniteActivation(model, N),
+    close: () => Promise.resolve(),
+  };
 }
 
 export interface Evaluation {
@@ -195,7 +249,10 @@ function isOptimizer(o: OptimizerSpec | Optimizer): o is Optimizer {
 
 /** Trains `model` in place. */
 export async function fit(model: Sequential, train: ImageData, opts: FitOptions = {}): Promise<History> {
-  if (opts.threads !== undefined && opts.threads !== 1) return fitParallel(model, train, { ...opts, threads: opts.threads }, fit);
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new InvalidArgumentError(`fit: threads must be an integer in [1, 64], got ${String(threads)}`);
+  }
   const data = asDataset(train, model, 'training data');
   const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
   const epochs = opts.epochs ?? 1;
@@ -227,6 +284,7 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   const guard = opts.guard ?? true;
   const resume = opts.resumeFrom;
   if (resume !== undefined) {
+    // The progress does not depend on threads: a checkpoint resumes on any number of them.
     const want = { seed, batchSize, shuffle, count: data.count };
     for (const k of Object.keys(want) as (keyof typeof want)[]) {
       if (resume[k] !== want[k]) {
@@ -236,7 +294,6 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     }
   }
   const first = resume?.fitStart ?? opts.initialEpoch ?? 0;
-  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads: 1 };
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);
@@ -268,93 +325,113 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     if (opts.onCheckpoint) await opts.onCheckpoint(p);
   };
 
-  for (let e = resume?.epoch ?? first; e < first + epochs; e++) {
-    if (opts.signal?.aborted) {
-      history.aborted = true;
-      break;
-    }
-    const t0 = now();
-    // One stream per (seed, epoch): fit(2 epochs) and fit(1) + fit(1) draw the same numbers.
-    const rng = new Rng(mixSeed(seed, e));
-    const lr = schedule(e);
-    if (!(Number.isFinite(lr) && lr >= 0)) {
-      throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
-    }
-    if (shuffle) data.permutation(rng.u32(), order);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let b0 = 0;
-    if (resume !== undefined && e === resume.epoch && resume.batch > 0) {
-      // Mid-epoch: the optimizer state (SDLM's h_kk included) came from the checkpoint.
-      rng.state = resume.rng;
-      b0 = resume.batch;
-      lossSum = resume.lossSum;
-      correct = resume.correct;
-      seen = resume.seen;
-    } else {
-      optimizer.beforeEpoch({ model, data, rng, epoch: e });
-    }
-    for (let b = b0; b < batches; b++) {
-      const start = b * batchSize;
-      const N = Math.min(batchSize, data.count - start);
-      model.writeBatch(data, start, N, order, e);
-      model.forward(N, true, rng.u32(), true);
-      const loss = model.computeLoss(N);
-      if (!Number.isFinite(loss)) {
-        checkWeights();
-        throw diverged(model, optimizer.steps, e, b, 'loss', `the loss is ${loss}`, firstNonFiniteActivation(model, N));
+  // Last before the loop, so that nothing between starting the workers and the finally can throw.
+  const source = threads === 1 ? onThisThread(model, data) : await onThreads(model, data, threads, batchSize, opts);
+  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads: source.threads };
+  try {
+    for (let e = resume?.epoch ?? first; e < first + epochs; e++) {
+      if (opts.signal?.aborted) {
+        history.aborted = true;
+        break;
       }
-      correct += countCorrect(model, N);
-      model.zeroGrad();
-      model.backward(N);
-      if (clip !== undefined) {
-        const grads = model.view(model.gradsRegion);
-        let sq = 0;
-        for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
-        if (!Number.isFinite(sq)) {
-          const at = firstNonFinite(grads);
-          throw diverged(model, optimizer.steps, e, b, 'gradient', `the gradient is not finite (${grads[at]})`, paramName(model, at));
+      const t0 = now();
+      // One stream per (seed, epoch): fit(2 epochs) and fit(1) + fit(1) draw the same numbers.
+      const rng = new Rng(mixSeed(seed, e));
+      const lr = schedule(e);
+      if (!(Number.isFinite(lr) && lr >= 0)) {
+        throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
+      }
+      if (shuffle) data.permutation(rng.u32(), order);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let b0 = 0;
+      if (resume !== undefined && e === resume.epoch && resume.batch > 0) {
+        // Mid-epoch: the optimizer state (SDLM's h_kk included) came from the checkpoint.
+        rng.state = resume.rng;
+        b0 = resume.batch;
+        lossSum = resume.lossSum;
+        correct = resume.correct;
+        seen = resume.seen;
+      } else {
+        optimizer.beforeEpoch({ model, data, rng, epoch: e });
+      }
+      for (let b = b0; b < batches; b++) {
+        const start = b * batchSize;
+        const N = Math.min(batchSize, data.count - start);
+        // Awaited only when the batch ran on other threads: one thread stays synchronous step to step.
+        const pending = source.gradients(start, N, order, e, rng.u32());
+        const { loss, correct: right } = pending instanceof Promise ? await pending : pending;
+        if (!Number.isFinite(loss)) {
+          checkWeights();
+          throw diverged(model, optimizer.steps, e, b, 'loss', `the loss is ${loss}`, source.locateNonFinite(N));
         }
-        if (clip !== undefined && sq > clip * clip) {
-          const scale = clip / Math.sqrt(sq);
-          for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
+        correct += right;
+        if (clip !== undefined) {
+          const grads = model.view(model.gradsRegion);
+          let sq = 0;
+          for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
+          if (!Number.isFinite(sq)) {
+            const at = firstNonFinite(grads);
+            throw diverged(model, optimizer.steps, e, b, 'gradient', `the gradient is not finite (${grads[at]})`, paramName(model, at));
+          }
+          if (sq > clip * clip) {
+            const scale = clip / Math.sqrt(sq);
+            for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
+          }
         }
+        if (snaps !== null) {
+          snapAt ^= 1;
+          save(model, optimizer, snaps[snapAt]!);
+          last.step = optimizer.steps;
+          last.epoch = e;
+          last.batch = b;
+        }
+        optimizer.step(lr, N);
+        lossSum += loss * N;
+        seen += N;
+        opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
+        if (every !== undefined && optimizer.steps % every === 0 && b + 1 < batches) {
+          checkWeights();
+          await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
+        }
+        if (now() - lastYield > yieldMs) {
+          await yieldNow();
+          lastYield = now();
+        }
+        if (opts.signal?.aborted) break;
       }
-      if (snaps !== null) {
-        snapAt ^= 1;
-        save(model, optimizer, snaps[snapAt]!);
-        last.step = optimizer.steps;
-        last.epoch = e;
-        last.batch = b;
+      checkWeights();
+      const seconds = (now() - t0) / 1000;
+      if (opts.signal?.aborted) {
+        history.aborted = true;
+        break;
       }
-      optimizer.step(lr, N);
-      lossSum += loss * N;
-      seen += N;
-      opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
-      if (every !== undefined && optimizer.steps % every === 0 && b + 1 < batches) {
-        checkWeights();
-        await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
-      }
-      if (now() - lastYield > yieldMs) {
-        await yieldNow();
-        lastYield = now();
-      }
-      if (opts.signal?.aborted) break;
+      const result = recordEpoch(history, model, validation,
+        { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
+      // Batch 0 of the next epoch: a resumed run starts that epoch afresh (its stream comes from seed and epoch).
+      if (opts.onCheckpoint) await checkpoint(progress(e + 1, 0, rng, 0, 0, 0));
+      opts.onEpochEnd?.(result);
     }
-    checkWeights();
-    const seconds = (now() - t0) / 1000;
-    if (opts.signal?.aborted) {
-      history.aborted = true;
-      break;
-    }
-    const result = recordEpoch(history, model, validation,
-      { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
-    // Batch 0 of the next epoch: a resumed run starts that epoch afresh (its stream comes from seed and epoch).
-    if (opts.onCheckpoint) await checkpoint(progress(e + 1, 0, rng, 0, 0, 0));
-    opts.onEpochEnd?.(result);
+  } finally {
+    await source.close();
   }
   return history;
+}
+
+/**
+ * The batch gradients over `threads` worker threads, or on this thread with a notice through `opts.warn`
+ * (default console.warn) where they cannot run: the js backend, no isolation or SharedArrayBuffer, no
+ * shared-memory kernels.
+ */
+async function onThreads(model: Sequential, data: Dataset, threads: number, batchSize: number,
+  opts: FitOptions): Promise<BatchGradients> {
+  const why = model.backend.name !== 'wasm' ? `the ${model.backend.name} backend runs on one thread` : threadsUnavailable();
+  const pooled = why === null ? await threadedGradients(model, data, threads, Math.ceil(batchSize / threads), opts.workerUrl) : null;
+  if (pooled !== null) return pooled;
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  warn(`lenet5: training on one thread: ${why ?? 'the shared-memory kernels are not available here'}`);
+  return onThisThread(model, data);
 }
 
 interface Snapshot {
@@ -393,7 +470,7 @@ function paramName(model: Sequential, at: number): string {
 }
 
 /** The first layer whose output holds a non-finite value in the current batch. */
-function firstNonFiniteActivation(model: Sequential, N: number): string {
+export function firstNonFiniteActivation(model: Sequential, N: number): string {
   const input = model.view(model.inputRegion);
   if (firstNonFinite(input.subarray(0, N * model.inputSize)) >= 0) return 'the input batch';
   for (let i = 0; i < model.layers.length; i++) {
@@ -431,7 +508,7 @@ export function recordEpoch(history: History, model: Sequential, validation: Dat
 }
 
 /** Correct predictions in the current batch (labels already in the arena, output computed). */
-function countCorrect(model: Sequential, N: number): number {
+export function countCorrect(model: Sequential, N: number): number {
   const labels = model.labels.i32;
   let c = 0;
   for (let i = 0; i < N; i++) if (model.predictedClass(i) === labels[i]) c++;

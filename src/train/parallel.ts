@@ -3,6 +3,10 @@
  * WebAssembly.Memory: the shared-memory build of the kernels is instantiated once per thread over it,
  * each thread owning a replica of the model (its own activations, gradients and scratch) in a fixed slice.
  *
+ * Threads change how one batch's gradient is computed, nothing else: fit's loop (guard, clipGradNorm,
+ * checkpoints, resume) runs on `threadedGradients` as on one thread, with the same random draws, so a
+ * checkpoint written on 2 threads resumes on 1 and the other way round.
+ *
  * One step of a batch of N: the coordinating thread (the one fit runs on) writes each replica's shard of
  * the batch (rows split as evenly as possible, its own first) and copies the weights into replica 0; every
  * worker copies replica 0's weights into its own, runs forward, the loss of its shard and backward; the
@@ -28,16 +32,13 @@ import type { Backend } from '../backend/backend.js';
 import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
 import { createWasmBackend } from '../backend/wasm-backend.js';
-import { mixSeed } from '../data/random.js';
-import { InvalidArgumentError, TrainingDivergedError } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
-import { asDataset, recordEpoch, type FitOptions, type History, type ImageData } from './fit.js';
-import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { countCorrect, firstNonFiniteActivation, type BatchGradients, type BatchResult } from './fit.js';
 import {
   CMD, CMD_EXIT, CMD_FORWARD, CMD_TRAIN, CTRL_BYTES, CTRL_INTS, DONE, FAILED, GEN, SEED, SHARDS, sequentialFromConfig,
   type WorkerReady, type WorkerSetup,
 } from './replica.js';
-import { Rng } from './rng.js';
 
 export { CMD_EXIT, CMD_FORWARD, CMD_TRAIN, sequentialFromConfig, type WorkerSetup };
 
@@ -228,141 +229,56 @@ export class ReplicaPool {
   }
 }
 
-const now = (): number => (typeof performance === 'object' ? performance.now() : Date.now());
-const yieldNow = (): Promise<void> =>
-  new Promise((resolve) => {
-    if (typeof setImmediate === 'function') setImmediate(resolve);
-    else setTimeout(resolve, 0);
-  });
-
-function countCorrect(model: Sequential, N: number): number {
-  const labels = model.labels.i32;
-  let c = 0;
-  for (let i = 0; i < N; i++) if (model.predictedClass(i) === labels[i]) c++;
-  return c;
-}
-
 /**
- * fit() with `threads` > 1 (fit dispatches here). Same semantics and seeds as one thread; not combined with
- * checkpoints, resume or clipGradNorm (yet), which throw. Falls back to one thread, with a notice through
- * `opts.warn` (default console.warn), where workers cannot run.
+ * The gradient of each batch split over `threads` threads (fit's loop runs on it as on one thread), with
+ * shards of up to `capacity` rows; null when the shared-memory build is unavailable here. A step: write
+ * each replica's shard, copy the model's weights into replica 0 (the workers copy them from there), run
+ * forward, loss and backward on every thread, then fold the shard gradients into the model's grads.
  */
-export async function fitParallel(model: Sequential, train: ImageData, opts: FitOptions & { threads: number },
-  single: (model: Sequential, train: ImageData, opts: FitOptions) => Promise<History>): Promise<History> {
-  const threads = opts.threads;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new InvalidArgumentError(`fit: threads must be an integer in [1, 64], got ${String(threads)}`);
-  }
-  for (const k of ['checkpoint', 'resume', 'resumeFrom', 'onCheckpoint', 'clipGradNorm'] as const) {
-    if (opts[k] !== undefined && opts[k] !== false) {
-      throw new InvalidArgumentError(`fit: ${k} is not supported with threads > 1 yet; train on one thread for it`);
-    }
-  }
-  const warn = opts.warn ?? ((m: string) => console.warn(m));
-  const why = model.backend.name !== 'wasm' ? `the ${model.backend.name} backend runs on one thread` : threadsUnavailable();
-  const fallback = (reason: string): Promise<History> => {
-    warn(`lenet5: training on one thread: ${reason}`);
-    const { threads: _t, ...rest } = opts;
-    return single(model, train, rest);
-  };
-  if (why !== null) return fallback(why);
-
-  const data = asDataset(train, model, 'training data');
-  const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
-  const epochs = opts.epochs ?? 1;
-  const batchSize = opts.batchSize ?? 32;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidArgumentError(`fit: epochs must be an integer >= 1, got ${String(epochs)}`);
-  if (data.count === 0) throw new InvalidArgumentError('fit: the training data is empty; pass at least one sample');
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count) {
-    throw new InvalidArgumentError(`fit: batchSize must be an integer >= 1 and at most ${data.count} (the number of training ` +
-      `samples), got ${String(batchSize)}`);
-  }
-  model.ensureCapacity(batchSize);
-  const spec = opts.optimizer ?? { type: 'adam' };
-  const optimizer: Optimizer = typeof (spec as Optimizer).step === 'function'
-    ? (spec as Optimizer) : createOptimizer(spec as OptimizerSpec, model);
-  const schedule = opts.schedule ?? optimizer.defaultSchedule();
-  const seed = opts.seed ?? 0;
-  const shuffle = opts.shuffle ?? true;
-  const yieldMs = opts.yieldEveryMs ?? 50;
-  const first = opts.initialEpoch ?? 0;
-
-  const pool = await ReplicaPool.create(model, threads, Math.ceil(batchSize / threads), opts.workerUrl);
-  if (pool === null) return fallback('the shared-memory kernels are not available here');
-  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads };
-  try {
-    const order = new Uint32Array(data.count);
-    for (let i = 0; i < data.count; i++) order[i] = i;
-    const batches = Math.ceil(data.count / batchSize);
-    const params = model.view(model.paramsRegion);
-    const grads = model.view(model.gradsRegion);
-    const r0 = pool.replicas[0]!;
-    const params0 = r0.view(r0.paramsRegion);
-    const grads0 = r0.view(r0.gradsRegion);
-    let lastYield = now();
-    for (let e = first; e < first + epochs; e++) {
-      if (opts.signal?.aborted) {
-        history.aborted = true;
-        break;
+export async function threadedGradients(model: Sequential, data: Dataset, threads: number, capacity: number,
+  workerUrl?: URL | string): Promise<BatchGradients | null> {
+  const pool = await ReplicaPool.create(model, threads, capacity, workerUrl);
+  if (pool === null) return null;
+  const r0 = pool.replicas[0]!;
+  const out: BatchResult = { loss: 0, correct: 0 };
+  let sizes: number[] = [];
+  let losses: Float64Array | null = null;
+  return {
+    threads,
+    async gradients(start, N, order, epoch, stepSeed) {
+      sizes = shardSizes(N, threads);
+      let at = start;
+      for (let t = 0; t < threads; t++) {
+        if (sizes[t]! > 0) pool.replicas[t]!.writeBatch(data, at, sizes[t]!, order, epoch);
+        at += sizes[t]!;
       }
-      const t0 = now();
-      const rng = new Rng(mixSeed(seed, e));
-      const lr = schedule(e);
-      if (!(Number.isFinite(lr) && lr >= 0)) {
-        throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
-      }
-      if (shuffle) data.permutation(rng.u32(), order);
-      optimizer.beforeEpoch({ model, data, rng, epoch: e });
-      let lossSum = 0;
+      r0.view(r0.paramsRegion).set(model.view(model.paramsRegion));
+      losses = await pool.run(CMD_TRAIN, sizes, stepSeed);
+      let loss = 0;
       let correct = 0;
-      let seen = 0;
-      for (let b = 0; b < batches; b++) {
-        const start = b * batchSize;
-        const N = Math.min(batchSize, data.count - start);
-        const sizes = shardSizes(N, threads);
-        let at = start;
-        for (let t = 0; t < threads; t++) {
-          if (sizes[t]! > 0) pool.replicas[t]!.writeBatch(data, at, sizes[t]!, order, e);
-          at += sizes[t]!;
-        }
-        params0.set(params);
-        const stepSeed = rng.u32();
-        const losses = await pool.run(CMD_TRAIN, sizes, stepSeed);
-        let loss = 0;
-        for (let t = 0; t < threads; t++) {
-          if (sizes[t] === 0) continue;
-          loss += (losses[t]! * sizes[t]!) / N;
-          correct += countCorrect(pool.replicas[t]!, sizes[t]!);
-        }
-        if (!Number.isFinite(loss)) {
-          throw new TrainingDivergedError(`training diverged at step ${optimizer.steps + 1} (epoch ${e + 1}, batch ${b + 1}): ` +
-            `the loss is ${loss}; lower the learning rate`, { step: optimizer.steps, epoch: e, batch: b, layer: 'loss', quantity: 'loss' });
-        }
-        pool.reduceGradients(sizes);
-        grads.set(grads0);
-        optimizer.step(lr, N);
-        lossSum += loss * N;
-        seen += N;
-        opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
-        if (now() - lastYield > yieldMs) {
-          await yieldNow();
-          lastYield = now();
-        }
-        if (opts.signal?.aborted) break;
+      for (let t = 0; t < threads; t++) {
+        if (sizes[t] === 0) continue;
+        loss += (losses[t]! * sizes[t]!) / N;
+        correct += countCorrect(pool.replicas[t]!, sizes[t]!);
       }
-      const seconds = (now() - t0) / 1000;
-      if (opts.signal?.aborted) {
-        history.aborted = true;
-        break;
+      out.loss = loss;
+      out.correct = correct;
+      if (!Number.isFinite(loss)) return out;
+      pool.reduceGradients(sizes);
+      model.view(model.gradsRegion).set(r0.view(r0.gradsRegion));
+      return out;
+    },
+    locateNonFinite() {
+      // The replicas' activations are still those of the step (backward writes only gradients).
+      for (let t = 0; t < threads && losses !== null; t++) {
+        if (sizes[t]! > 0 && !Number.isFinite(losses[t]!)) {
+          return `${firstNonFiniteActivation(pool.replicas[t]!, sizes[t]!)} (thread ${t + 1} of ${threads})`;
+        }
       }
-      const result = recordEpoch(history, model, validation,
-        { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
-      opts.onEpochEnd?.(result);
-    }
-  } finally {
-    await pool.close();
-  }
-  return history;
+      return 'the loss';
+    },
+    close: () => pool.close(),
+  };
 }
 
 /**

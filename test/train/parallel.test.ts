@@ -1,13 +1,16 @@
 /**
  * Data-parallel training over worker threads (src/train/parallel.ts): a seeded run on 2 or 3 threads ends
  * at the weights of the one-thread run up to float32 summation order, for both presets (Adam with dropout,
- * SDLM), with shards that do not divide the batch and threads left without rows. Runs the built package
- * entry (`npm run build` first), since the worker script is loaded from dist/.
+ * SDLM), with shards that do not divide the batch and threads left without rows. Checkpoints resume across
+ * thread counts, clipGradNorm and the divergence guard work as on one thread, and the workers stop when
+ * the loop throws. Runs the built package entry (`npm run build` first), since the worker script is loaded
+ * from dist/.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../../dist/index.node.js';
 
-const { init, LeNet5, sdlm, predictParallel, shardSizes } = lib;
+const { init, LeNet5, sdlm, sgd, predictParallel, shardSizes, TrainingDivergedError } = lib;
 
 function data(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
   let s = seed;
@@ -66,17 +69,107 @@ describe('fit({ threads })', () => {
     expect(maxDiff(two.model.getParams(), one.model.getParams())).toBeLessThan(1e-4);
   }, 60_000);
 
-  it('refuses what it does not support yet, and falls back to one thread on the js backend with a notice', async () => {
+  it('refuses a bad thread count, and falls back to one thread on the js backend with a notice', async () => {
     const train = data(64, 1);
     const net = LeNet5.modern({ seed: 1 });
-    await expect(net.fit(train, { threads: 2, clipGradNorm: 1 })).rejects.toThrow(/clipGradNorm is not supported with threads > 1/);
     await expect(net.fit(train, { threads: 0 })).rejects.toThrow(/threads must be an integer/);
+    await expect(net.fit(train, { threads: 65 })).rejects.toThrow(/threads must be an integer/);
     const notices: string[] = [];
     const js = LeNet5.modern({ seed: 1, backend: 'js' });
     const h = await js.fit(train, { threads: 2, warn: (m) => notices.push(m) });
     expect(h.epochs.length).toBe(1);
     expect(h.threads).toBe(1);
     expect(notices).toEqual(['lenet5: training on one thread: the js backend runs on one thread']);
+  }, 60_000);
+});
+
+// Threads only change how a batch's gradient is computed: the guard, clipping, checkpoints and resume
+// run in fit's one loop, and a checkpoint does not say (or care) how many threads wrote it.
+describe('fit({ threads }) with the one-thread features', () => {
+  const train = data(160, 11);
+  // 10 steps an epoch, 20 in all; checkpoints after steps 3, 6, 9 (mid-epoch), 10 (epoch end), 12, ...
+  const opts = { epochs: 2, batchSize: 16, seed: 4 } as const;
+  const every = 3;
+
+  async function run(threads: number, extra: lib.FitOptions = {}): Promise<Float32Array> {
+    const net = LeNet5.modern({ seed: 8 });
+    const h = await net.fit(train, { ...opts, threads, ...extra });
+    expect(h.threads).toBe(threads);
+    return net.model.getParams();
+  }
+
+  async function checkpoints(threads: number): Promise<{ bytes: Uint8Array; epoch: number; batch: number }[]> {
+    const saved: { bytes: Uint8Array; epoch: number; batch: number }[] = [];
+    await run(threads, { checkpoint: { every, write: (bytes, p) => { saved.push({ bytes, epoch: p.epoch, batch: p.batch }); } } });
+    return saved;
+  }
+
+  it('a 2-thread checkpoint resumes on 2 threads where the uninterrupted 2-thread run ends, and on 1 thread where one thread ends', async () => {
+    const straight1 = await run(1);
+    const straight2 = await run(2);
+    expect(maxDiff(straight2, straight1)).toBeLessThan(1e-4);
+    const saved = await checkpoints(2);
+    expect(saved.map((s) => [s.epoch, s.batch])).toEqual([[0, 3], [0, 6], [0, 9], [1, 0], [1, 2], [1, 5], [1, 8], [2, 0]]);
+    for (const pick of [1, 3, 5]) {
+      const two = await run(2, { resume: saved[pick]!.bytes });
+      const one = await run(1, { resume: saved[pick]!.bytes });
+      // Same thread count, same summation order: the resumed run is the uninterrupted one.
+      expect(maxDiff(two, straight2), `resumed on 2 threads from checkpoint ${pick}`).toBe(0);
+      expect(maxDiff(one, straight1), `resumed on 1 thread from checkpoint ${pick}`).toBeLessThan(1e-4);
+    }
+  }, 120_000);
+
+  it('a 1-thread checkpoint resumes on 2 threads', async () => {
+    const straight1 = await run(1);
+    const saved = await checkpoints(1);
+    const two = await run(2, { resume: saved[2]!.bytes });
+    expect(saved[2]!.batch).toBeGreaterThan(0);
+    expect(maxDiff(two, straight1)).toBeLessThan(1e-4);
+  }, 60_000);
+
+  it('clipGradNorm clips on 2 threads as on one', async () => {
+    // Plain SGD: the step is the gradient, so clipping shows in the weights (Adam would mostly normalise it away).
+    const sgdOpts = { optimizer: sgd({ lr: 0.05 }) };
+    const clipped1 = await run(1, { ...sgdOpts, clipGradNorm: 0.05 });
+    const clipped2 = await run(2, { ...sgdOpts, clipGradNorm: 0.05 });
+    const free2 = await run(2, sgdOpts);
+    expect(maxDiff(clipped2, clipped1)).toBeLessThan(1e-4);
+    expect(maxDiff(clipped2, free2)).toBeGreaterThan(1e-2);
+  }, 60_000);
+
+  it('a loss that turns non-finite stops with TrainingDivergedError naming the thread and the layer; the last good weights stay', async () => {
+    const net = LeNet5.modern({ seed: 3 });
+    const before = [net.model.getParams()];
+    let err: unknown = null;
+    try {
+      await net.fit(train, { epochs: 3, batchSize: 16, threads: 2, optimizer: sgd({ lr: 1e30 }),
+        onBatchEnd: () => { before.push(net.model.getParams()); } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    const d = err as InstanceType<typeof TrainingDivergedError>;
+    const k = d.where.step;
+    expect(d.message).toMatch(new RegExp(`^training diverged at step ${k + 1} \\(epoch \\d, batch \\d+\\): ` +
+      '(the loss is NaN in (layer \\w+ \\(\\w+\\), output|the input batch|the loss) \\(thread [12] of 2\\)|the update made a weight)'));
+    expect(maxDiff(net.model.getParams(), before[k]!)).toBe(0);
+    expect(net.model.getParams().every(Number.isFinite)).toBe(true);
+  }, 60_000);
+
+  it('stops its worker threads when the loop throws', async () => {
+    const status = '/proc/self/status';
+    if (!existsSync(status)) return; // counts the process's threads: Linux only
+    const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync(status, 'utf8'))![1]);
+    await run(3, { epochs: 1 });
+    const idle = osThreads();
+    let during = 0;
+    const net = LeNet5.modern({ seed: 8 });
+    await expect(net.fit(train, { ...opts, threads: 3, onBatchEnd: ({ batch }) => {
+      during = osThreads();
+      if (batch === 2) throw new Error('stop here');
+    } })).rejects.toThrow('stop here');
+    expect(during).toBe(idle + 2);
+    expect(osThreads()).toBe(idle);
   }, 60_000);
 });
 
