@@ -6,8 +6,10 @@
 //
 // Method: im2col + the register-blocked SGEMM of gemm.ts, one sample at a time so the column matrix
 // stays in cache. With K = C*KH*KW and P = OH*OW:
-//   forward          out_n (OC, P)  = W (OC, K) x col_n (K, P) + bias
-//   backward input   dcol (K, P)    = W^T (K, OC) x dout_n (OC, P), then col2im (scatter-add) into dinp_n
+//   forward          out_n (OC, P)  = W (OC, K) x col_n (K, P) + bias [then max(., 0): a fused ReLU]
+//                    (inference with OW a multiple of 4, LeNet C1: a direct convolution, no column matrix)
+//   backward input   dcol (K, P)    = W^T (K, OC) x dout_n (OC, P), then col2im into dinp_n (a scatter-add,
+//                                     or for input rows of 13..16 floats, LeNet C3, a gather per input row)
 //   backward weights dW (OC, K)    += dout_n (OC, P) x col_n^T (P, K)  (dot products along P; with a mask,
 //                                     one GEMM per input map c, whose rows oc are stored only where connected)
 // When P == 1 (LeNet C5: a 5x5 kernel over 5x5 maps) the layer is a dense layer over the whole batch and
@@ -443,9 +445,9 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   if (mask != 0) {
-    // Table I: the dense convolution over a copy of the weights whose unconnected blocks are zero (packed once
-    // per call; the same products and sums as packing masked panels per chunk of samples, which cost C3 3-5%
-    // over the dense layer).
+    // Table I: the dense convolution over a copy of the weights whose unconnected blocks are zero (made once
+    // per call). Same products and sums as packing 4-row panels of masked weights per chunk of samples,
+    // which made C3 3-5% slower than a dense C3.
     const masked = maskedWeightsAt(col, N, C, H, W, KH, KW, pad);
     maskWeights(masked, weight, mask, OC, C, KH * KW);
     convForward(out, inp, masked, bias, 0, col, N, C, H, W, OC, KH, KW, pad, keep, relu);
