@@ -4,4 +4,3 @@ export { loadMnist, loadFashionMnist, loadDigits, loadNode, defaultCacheDir, rea
 export type { NodeLoadOptions, LoadDigitsNodeOptions } from './data/index.node.js';
 export { saveModel, loadModel } from './io/node.js';
 export { writeFileAtomic } from './io/node.js';
-export { predictParallel, shardSizes } from './train/parallel.js';

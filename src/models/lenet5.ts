@@ -18,6 +18,7 @@ import { fromOnnx, toOnnx, type FromOnnxOptions } from '../io/onnx.js';
 import { evaluate, fit, predictBatch, type BatchPrediction, type Evaluation, type FitOptions, type History,
   type ImageData, type TrainingProgress } from '../train/fit.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
+import { ParallelPredictor, threadsUnavailable } from '../train/parallel.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
@@ -48,6 +49,13 @@ export interface Prediction {
 }
 
 type Preset = 'classic' | 'modern' | null;
+
+/** What `LeNet5.predictor()` returns: batch inference on `threads` threads until closed. */
+export interface BatchPredictor {
+  readonly threads: number;
+  predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction>;
+  close(): Promise<void>;
+}
 
 function sameSpec(a: OptimizerSpec, b: OptimizerSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -324,6 +332,29 @@ export class LeNet5 {
   /** Inference on `count` images stored back to back. */
   predictBatch(images: ArrayLike<number>, count: number): BatchPrediction {
     return predictBatch(this.model, images, count);
+  }
+
+  /**
+   * Batch inference over `threads` worker threads that stay up until `close()` (starting them costs tens of
+   * milliseconds; each `predict` then splits its images over them and uses the weights as they are at that
+   * call). Where threads cannot run (see threadsUnavailable(); the js backend) it warns once through
+   * `warn` (default console.warn) and predicts on this thread: `threads` says which.
+   */
+  async predictor(opts: { threads?: number; workerUrl?: URL | string; capacity?: number; warn?: (message: string) => void } = {}):
+    Promise<BatchPredictor> {
+    const threads = opts.threads ?? 2;
+    const p = threads === 1 ? null : await ParallelPredictor.create(this.model, threads, {
+      ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),
+      ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}),
+    });
+    if (p !== null) return p;
+    if (threads !== 1) {
+      const why = this.model.backend.name !== 'wasm' ? `the ${this.model.backend.name} backend runs on one thread`
+        : threadsUnavailable() ?? 'the shared-memory kernels are not available here';
+      (opts.warn ?? ((m: string) => console.warn(m)))(`lenet5: predicting on one thread: ${why}`);
+    }
+    const model = this.model;
+    return { threads: 1, predict: (images, count) => Promise.resolve(predictBatch(model, images, count)), close: () => Promise.resolve() };
   }
 
   /** A Keras-like table; `{ json: true }` returns the data instead. */

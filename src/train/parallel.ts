@@ -33,8 +33,9 @@ import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
 import { createWasmBackend } from '../backend/wasm-backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
-import { countCorrect, firstNonFiniteActivation, type BatchGradients, type BatchResult } from './fit.js';
+import { countCorrect, firstNonFiniteActivation, type BatchGradients, type BatchPrediction, type BatchResult } from './fit.js';
 import {
   CMD, CMD_EXIT, CMD_FORWARD, CMD_TRAIN, CTRL_BYTES, CTRL_INTS, DONE, FAILED, GEN, SEED, SHARDS, sequentialFromConfig,
   type WorkerReady, type WorkerSetup,
@@ -282,23 +283,56 @@ export async function threadedGradients(model: Sequential, data: Dataset, thread
 }
 
 /**
- * Inference over `threads` threads: the images split into per-thread shards of up to `capacity` each
- * round. Returns the outputs (count x classes) and the predicted class per image.
+ * Batch inference over worker threads that stay up between calls: the workers start once (tens of
+ * milliseconds), then every `predict` splits its images into per-thread shards of up to `capacity` a round
+ * and reads the model's weights as they are at that call. `close()` stops the workers.
  */
-export async function predictParallel(model: Sequential, images: ArrayLike<number>, count: number, threads: number,
-  opts: { capacity?: number; workerUrl?: URL | string } = {}): Promise<{ labels: Int32Array; scores: Float32Array } | null> {
-  if (threadsUnavailable() !== null || model.backend.name !== 'wasm') return null;
-  const cap = opts.capacity ?? 256;
-  const pool = await ReplicaPool.create(model, threads, cap, opts.workerUrl);
-  if (pool === null) return null;
-  const C = model.classes;
-  const labels = new Int32Array(count);
-  const scores = new Float32Array(count * C);
-  try {
-    const params = model.view(model.paramsRegion);
-    pool.replicas[0]!.view(pool.replicas[0]!.paramsRegion).set(params);
-    for (let start = 0; start < count; start += cap * threads) {
-      const N = Math.min(cap * threads, count - start);
+export class ParallelPredictor {
+  private constructor(private readonly model: Sequential, private readonly pool: ReplicaPool,
+    private readonly capacity: number) {}
+
+  /**
+   * Starts `threads - 1` workers (the calling thread is the first of the `threads`); null where they cannot
+   * run (threadsUnavailable(), the js backend, no shared-memory kernels). `capacity`: images per thread a
+   * round (default 64: their activations stay in cache, and a round's handoff costs little against them).
+   */
+  static async create(model: Sequential, threads: number, opts: { capacity?: number; workerUrl?: URL | string } = {}):
+    Promise<ParallelPredictor | null> {
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new InvalidArgumentError(`predict: threads must be an integer in [1, 64], got ${String(threads)}`);
+    }
+    const capacity = opts.capacity ?? 64;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new InvalidArgumentError(`predict: capacity must be an integer >= 1, got ${String(capacity)}`);
+    }
+    if (threadsUnavailable() !== null || model.backend.name !== 'wasm') return null;
+    const pool = await ReplicaPool.create(model, threads, capacity, opts.workerUrl);
+    return pool === null ? null : new ParallelPredictor(model, pool, capacity);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /** The labels and scores predictBatch gives, computed over the threads. */
+  async predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction> {
+    const model = this.model;
+    const [h, w] = model.imageSize;
+    if (!Number.isInteger(count) || count < 0) {
+      throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
+    }
+    if (images.length < count * h * w) {
+      throw new InvalidArgumentError(`predict: ${count} images of ${h}x${w} need ${count * h * w} values, got ${images.length}`);
+    }
+    const { pool, capacity } = this;
+    const threads = pool.threads;
+    const C = model.classes;
+    const labels = new Int32Array(count);
+    const scores = new Float32Array(count * C);
+    const r0 = pool.replicas[0]!;
+    r0.view(r0.paramsRegion).set(model.view(model.paramsRegion));
+    for (let start = 0; start < count; start += capacity * threads) {
+      const N = Math.min(capacity * threads, count - start);
       const sizes = shardSizes(N, threads);
       let at = start;
       for (let t = 0; t < threads; t++) {
@@ -315,8 +349,29 @@ export async function predictParallel(model: Sequential, images: ArrayLike<numbe
         at += n;
       }
     }
-  } finally {
-    await pool.close();
+    const last = model.layers[model.layers.length - 1]!.type;
+    return { count, classes: C, labels, scores, kind: last === 'rbf' ? 'penalties' : last === 'softmax' ? 'probabilities' : 'scores' };
   }
-  return { labels, scores };
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * Inference over `threads` threads, starting and stopping the workers for this one call (a
+ * ParallelPredictor keeps them). Returns the outputs (count x classes) and the predicted class per image,
+ * or null where threads cannot run.
+ */
+export async function predictParallel(model: Sequential, images: ArrayLike<number>, count: number, threads: number,
+  opts: { capacity?: number; workerUrl?: URL | string } = {}): Promise<{ labels: Int32Array; scores: Float32Array } | null> {
+  const p = await ParallelPredictor.create(model, threads,
+    { capacity: opts.capacity ?? 256, ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}) });
+  if (p === null) return null;
+  try {
+    const { labels, scores } = await p.predict(images, count);
+    return { labels, scores };
+  } finally {
+    await p.close();
+  }
 }

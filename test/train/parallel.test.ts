@@ -173,6 +173,44 @@ describe('fit({ threads }) with the one-thread features', () => {
   }, 60_000);
 });
 
+describe('LeNet5.predictor({ threads })', () => {
+  it('keeps its workers across calls, reads the weights of each call, and equals predictBatch', async () => {
+    const { images, labels } = data(500, 4);
+    const net = LeNet5.modern({ seed: 6 });
+    const p = await net.predictor({ threads: 2, capacity: 48 });
+    try {
+      expect(p.threads).toBe(2);
+      for (let round = 0; round < 2; round++) {
+        const single = net.predictBatch(images, 500);
+        const par = await p.predict(images, 500);
+        expect(par.kind).toBe('probabilities');
+        expect(Array.from(par.labels)).toEqual(Array.from(single.labels));
+        expect(maxDiff(par.scores, single.scores)).toBeLessThan(1e-6);
+        // A step of training between the calls: the next predict must see the new weights.
+        const before = Float32Array.from(par.scores);
+        await net.fit({ images, labels }, { epochs: 1, batchSize: 250, seed: round });
+        expect(maxDiff((await p.predict(images, 500)).scores, before)).toBeGreaterThan(1e-4);
+      }
+      expect((await p.predict(images, 0)).count).toBe(0);
+      await expect(p.predict(images, 501)).rejects.toThrow(/501 images of 28x28 need/);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('predicts on this thread, with one notice, where threads cannot run (js backend); rejects bad thread counts', async () => {
+    const { images } = data(40, 5);
+    const net = LeNet5.modern({ seed: 7, backend: 'js' });
+    const notices: string[] = [];
+    const p = await net.predictor({ threads: 2, warn: (m) => notices.push(m) });
+    expect(p.threads).toBe(1);
+    expect(notices).toEqual(['lenet5: predicting on one thread: the js backend runs on one thread']);
+    expect(Array.from((await p.predict(images, 40)).labels)).toEqual(Array.from(net.predictBatch(images, 40).labels));
+    await p.close();
+    await expect(LeNet5.modern({ seed: 7 }).predictor({ threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 64\]/);
+  });
+});
+
 describe('predictParallel', () => {
   it('gives the labels and scores of predictBatch', async () => {
     const { images } = data(300, 3);
