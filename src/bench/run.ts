@@ -1,11 +1,12 @@
 /**
  * The whole benchmark in one run, shared by `npm run bench` and `lenet5 bench`: every kernel (wasm vs its
  * pure-TS twin), the SIMD ceiling of this core, training samples/s of both presets (one thread and two
- * worker threads, with the per-layer breakdown) and inference images/s at batch 256 and 1. Needs
+ * worker threads, with the per-layer breakdown) and inference images/s at batch 256 and 1 (and 256 a
+ * thread on two worker threads). Needs
  * `init()` first; the caller chooses the build (relaxed SIMD or not) there.
  */
 import { formatKernelRow, KERNEL_HEADER, runKernelBench, type KernelRow } from './kernels.js';
-import { benchInfer, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type Ceiling, type InferRow,
+import { benchInfer, benchInferParallel, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type Ceiling, type InferRow,
   type TrainRow } from './suite.js';
 
 export interface BenchOptions {
@@ -55,6 +56,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       result.infer.push(row);
       print(formatInferRow(row));
     }
+    // Two worker threads, 256 images per thread a round (one LeNet5.predictor for the whole measurement).
+    const row = await benchInferParallel(model, 2, 256, ceiling, opts.workerUrl);
+    result.infer.push(row);
+    print(formatInferRow(row));
   }
   return result;
 }

@@ -30,6 +30,8 @@ export interface TrainRow {
 
 export interface InferRow {
   model: Preset;
+  /** Worker threads (1: predictBatch / predict on the calling thread; more: a LeNet5.predictor). */
+  threads: number;
   batchSize: number;
   wasmImagesPerSec: number;
   jsImagesPerSec: number;
@@ -169,11 +171,47 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
 
 export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): InferRow {
   const wasm = inferImagesPerSec(model, 'wasm', batchSize, batchSize === 1 ? 2000 : 4096);
-  const js = inferImagesPerSec(model, 'js', batchSize, batchSize === 1 ? 100 : 256, 1);
+  return inferRow(model, 1, batchSize, wasm, ceiling);
+}
+
+/**
+ * Images/s of `n` images over `threads` worker threads (a LeNet5.predictor started before the clock and
+ * kept across rounds), batch `batchSize` per thread a round; best of `rounds`.
+ */
+export async function inferParallelImagesPerSec(model: Preset, threads: number, batchSize: number, n: number,
+  workerUrl?: URL | string, rounds = 7): Promise<number> {
+  const data = randomData(n, 13);
+  const net = make(model, 'wasm', batchSize);
+  const p = await net.predictor({ threads, capacity: batchSize, ...(workerUrl !== undefined ? { workerUrl } : {}) });
+  try {
+    if (p.threads !== threads) throw new Error(`bench: the predictor runs on ${p.threads} thread(s), not ${threads}`);
+    await p.predict(data.images, n);
+    let best = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      const t0 = now();
+      await p.predict(data.images, n);
+      best = Math.min(best, (now() - t0) / 1000);
+    }
+    return Math.round(n / best);
+  } finally {
+    await p.close();
+    net.dispose();
+  }
+}
+
+/** Threaded inference row: the js figure stays one thread (the ratio then includes the threads). */
+export async function benchInferParallel(model: Preset, threads: number, batchSize: number, ceiling: Ceiling,
+  workerUrl?: URL | string): Promise<InferRow> {
+  const wasm = await inferParallelImagesPerSec(model, threads, batchSize, 8192, workerUrl);
+  return inferRow(model, threads, batchSize, wasm, ceiling);
+}
+
+function inferRow(model: Preset, threads: number, batchSize: number, wasm: number, ceiling: Ceiling): InferRow {
+  const js = inferImagesPerSec(model, 'js', batchSize === 1 ? 1 : 256, batchSize === 1 ? 100 : 256, 1);
   const [fwd] = macsPerSample(make(model, 'js', 1).model);
   return {
-    model, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
-    ceilingFraction: +((wasm * fwd) / (ceiling.gmacPerSec * 1e9)).toFixed(3),
+    model, threads, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
+    ceilingFraction: +((wasm * fwd) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
   };
 }
 
@@ -187,6 +225,7 @@ export function formatTrainRow(r: TrainRow): string {
 }
 
 export function formatInferRow(r: InferRow): string {
-  return `infer ${r.model.padEnd(8)} batch ${String(r.batchSize).padStart(3)}: wasm ${String(r.wasmImagesPerSec).padStart(6)}/s  ` +
+  return `infer ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
+    `wasm ${String(r.wasmImagesPerSec).padStart(6)}/s  ` +
     `js ${String(r.jsImagesPerSec).padStart(5)}/s  ${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
 }
