@@ -142,7 +142,10 @@ export class Sequential {
     this.paramBlockLength = off;
     const [lo, hi] = this.inputRange;
     this.lut = new Float32Array(256);
-    for (let v = 0; v < 256; v++) this.lut[v] = lo + ((hi - lo) * v) / 255;
+    // Rounded exactly as Dataset.writeBatch computes its levels (offset + gain * pixel), so a batch written
+    // either way holds the same floats.
+    const gain = (hi - lo) / 255;
+    for (let v = 0; v < 256; v++) this.lut[v] = lo + gain * v;
   }
 
   /** Number of classes (size of the output). */
@@ -401,13 +404,23 @@ export class Sequential {
     if (data.numClasses > this.classes) {
       throw new InvalidArgumentError(`${data.name}: ${data.numClasses} classes but the model has ${this.classes} outputs`);
     }
-    if (x instanceof Float32Array) {
+    if (x instanceof Float32Array && data.distortion !== null) {
+      // Distorted on the fly: the dataset warps each image and writes the floats itself.
       const o = this.batchOptions;
       o.order = order;
       o.epoch = epoch;
       data.writeBatch(x, this.labelsR!.i32, start, N, o);
       if (this.targetsR !== null) this.writeTargets(N);
     } else {
+      // As they are: the bytes go through the bytesToInput kernel (the same levels as Dataset.writeBatch's).
+      const [h, w] = this.imageSize;
+      if (data.height !== h || data.width !== w) {
+        throw new InvalidArgumentError(`${data.name}: images are ${data.height}x${data.width} but the model reads ${h}x${w}`);
+      }
+      const limit = order ? order.length : data.count;
+      if (!(Number.isInteger(start) && Number.isInteger(N) && start >= 0 && N >= 0 && start + N <= limit)) {
+        throw new InvalidArgumentError(`${data.name}: batch [${start}, ${start + N}) is outside [0, ${limit}]`);
+      }
       const at = (i: number): number => (order ? order[start + i]! : start + i);
       this.setInput(data.images, N, at);
       this.setLabels(data.labels, N, at);
