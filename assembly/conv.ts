@@ -24,6 +24,7 @@
 //   masked  with a mask, (OC, K): the weights with unconnected blocks zeroed
 // where Xp is X rounded up to a multiple of 4 (rows padded so the SGEMM reads whole vectors).
 import { reluForward } from './activation';
+import { avgPoolForward } from './pool';
 import { madd, sgemmNN, sgemmNT } from './gemm';
 
 /** Least size of the pack area, in rows of 4 floats (src/backend/kernels.ts mirrors it). */
@@ -433,15 +434,24 @@ function padInput(tmp: usize, x: usize, C: i32, H: i32, W: i32, pad: i32): void 
   }
 }
 
+/** The fused ReLU and average pooling of sample n's maps, just computed and still in cache. */
+@inline function finishSample(out: usize, n: i32, outB: usize, OC: i32, OH: i32, OW: i32, relu: i32, pooled: usize): void {
+  const o = out + <usize>n * outB;
+  if (relu != 0) reluForward(o, o, OC * OH * OW);
+  if (pooled != 0) avgPoolForward(pooled + <usize>(n * OC * (OH >> 1) * (OW >> 1)) * 4, o, 1, OC, OH, OW);
+}
+
 /**
  * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0.
  * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
  * keep == 0 (inference): one matrix is rebuilt per sample, which stays in cache.
  * relu != 0: out = max(out, 0), applied to each sample's maps right after they are computed, while they are
  * still in cache (a separate ReLU pass over the batch streams them from memory again).
+ * pooled != 0: also pooled (N, OC, OH>>1, OW>>1) = the 2x2 averages of out (an AvgPool2D layer fused in),
+ * each sample's while its maps are still in cache.
  */
 export function convForward(out: usize, inp: usize, weight: usize, bias: usize, mask: usize, col: usize,
-  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32, relu: i32): void {
+  N: i32, C: i32, H: i32, W: i32, OC: i32, KH: i32, KW: i32, pad: i32, keep: i32, relu: i32, pooled: usize): void {
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   if (mask != 0) {
@@ -450,7 +460,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
     // which made C3 3-5% slower than a dense C3.
     const masked = maskedWeightsAt(col, N, C, H, W, KH, KW, pad);
     maskWeights(masked, weight, mask, OC, C, KH * KW);
-    convForward(out, inp, masked, bias, 0, col, N, C, H, W, OC, KH, KW, pad, keep, relu);
+    convForward(out, inp, masked, bias, 0, col, N, C, H, W, OC, KH, KW, pad, keep, relu, pooled);
     return;
   }
   const P = OH * OW, Pp = up4(P), K = C * KH * KW;
@@ -481,7 +491,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
         x = cols;
       }
       convDirect(out + <usize>n * outB, x, weight, bias, pack, C, Hx, Wx, OC, KH, KW, OH, OW);
-      if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
+      finishSample(out, n, outB, OC, OH, OW, relu, pooled);
     }
     return;
   }
@@ -492,7 +502,7 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
     const colN = keep != 0 ? cols + <usize>n * colB : cols;
     im2col(colN, Pp, inp + <usize>n * inB, C, H, W, KH, KW, pad, OH, OW, tmp);
     sgemmNN(out + <usize>n * outB, P, weight, K, 1, colN, Pp, bias, 0, 0, OC, P, K, false, true);
-    if (relu != 0) reluForward(out + <usize>n * outB, out + <usize>n * outB, OC * P);
+    finishSample(out, n, outB, OC, OH, OW, relu, pooled);
   }
 }
 

@@ -16,8 +16,9 @@ export function createJsBackend(maxBytes?: number): Backend {
   return {
     name: 'js',
     arena,
-    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep, relu) =>
-      ref.convForward(f(out), f(inp), f(weight), f(bias), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad, keep, relu),
+    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep, relu, pooled) =>
+      ref.convForward(f(out), f(inp), f(weight), f(bias), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad, keep, relu,
+        fn(pooled ?? null)),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       ref.convBackwardInput(f(dinp), f(dout), f(weight), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad),
     convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse) =>

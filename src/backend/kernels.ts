@@ -17,11 +17,12 @@ export interface Kernels<F, I, B = I> {
   /**
    * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
    * 0 (default, inference) rebuilds one per sample, which stays in cache. `relu` = 1 applies max(x, 0) to the
-   * output (a ReLU layer fused into the convolution); default 0.
+   * output (a ReLU layer fused into the convolution); default 0. `pooled` (N, OC, OH>>1, OW>>1), when
+   * given, also receives the 2x2 averages of the output (an AvgPool2D layer fused in).
    */
   convForward(out: F, inp: F, weight: F, bias: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep?: number,
-    relu?: number): void;
+    relu?: number, pooled?: F | null): void;
   convBackwardInput(dinp: F, dout: F, weight: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
   /**

@@ -55,9 +55,9 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
   return {
     name: 'wasm',
     arena,
-    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0, relu = 0) =>
+    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0, relu = 0, pooled = null) =>
       k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
-        N, C, H, W, OC, KH, KW, pad, keep, relu),
+        N, C, H, W, OC, KH, KW, pad, keep, relu, p(pooled)),
     convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
         N, C, H, W, OC, KH, KW, pad),

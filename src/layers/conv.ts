@@ -31,6 +31,11 @@ export class Conv2D extends Layer {
   private pad = 0;
   /** Apply max(x, 0) in the kernel: set by the model when a ReLU layer follows (that layer then does nothing). */
   fuseRelu = false;
+  /**
+   * The output of an AvgPool2D layer that follows (after the fused ReLU, if any), written by this layer's
+   * kernel: set by the model, which then skips that layer's forward.
+   */
+  pooledOut: Region | null = null;
   private mask: Region | null = null;
   private col: Region | null = null;
   /** Batch size whose column matrices the last forward left in `col` (0 = none usable). */
@@ -138,7 +143,7 @@ export class Conv2D extends Layer {
     // Training keeps every sample's columns for the weight gradient; inference rebuilds one at a time.
     const keep = run.training ? 1 : 0;
     k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad,
-      keep, this.fuseRelu ? 1 : 0);
+      keep, this.fuseRelu ? 1 : 0, this.pooledOut);
     this.colsOf = keep ? run.N : 0;
   }
 

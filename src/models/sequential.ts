@@ -15,6 +15,7 @@ import type { Arr } from '../backend/kernels.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape, type View } from '../layers/layer.js';
 import { ReLU, Softmax } from '../layers/activation.js';
 import { Conv2D } from '../layers/conv.js';
+import { AvgPool2D } from '../layers/pool.js';
 import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
 import type { Region } from '../memory.js';
@@ -77,6 +78,8 @@ export class Sequential {
   private dacts: Region[] = [];
   private labelsR: Region | null = null;
   private targetsR: Region | null = null;
+  /** Conv2D layer index -> index of the AvgPool2D whose output it writes (see the constructor). */
+  private readonly pooledBy = new Map<number, number>();
   /** Image bytes staged for the bytesToInput kernel (capacity x H x W bytes), and its 256-entry table. */
   private pixelsR: Region | null = null;
   private lutR: Region | null = null;
@@ -115,12 +118,21 @@ export class Sequential {
     });
     this.outShape = shape;
     // A ReLU straight after a convolution runs inside the convolution kernel, on each sample's maps while
-    // they are in cache, and shares its storage (a separate pass streamed the batch's maps from memory twice).
+    // they are in cache, and shares its storage (a separate pass streamed the batch's maps from memory twice);
+    // an AvgPool2D after them is computed there too, into its own output.
     layers.forEach((l, i) => {
-      const next = layers[i + 1];
-      if (l instanceof Conv2D && next instanceof ReLU) {
+      if (!(l instanceof Conv2D)) return;
+      let j = i + 1;
+      const next = layers[j];
+      if (next instanceof ReLU) {
         l.fuseRelu = true;
         next.fused = true;
+        j++;
+      }
+      const pool = layers[j];
+      if (pool instanceof AvgPool2D) {
+        pool.fused = true;
+        this.pooledBy.set(i, j);
       }
     });
     const last = layers[layers.length - 1]!;
@@ -312,6 +324,7 @@ export class Sequential {
       };
       l.bind(ctx);
     }
+    for (const [conv, pool] of this.pooledBy) (this.layers[conv] as Conv2D).pooledOut = acts[pool + 1]!;
   }
 
   // ---------------------------------------------------------------- parameters

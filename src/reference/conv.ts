@@ -5,13 +5,16 @@
  * accepted for signature parity with the wasm kernels and left alone.
  */
 import type { Arr } from '../backend/kernels.js';
+import { avgPoolForward } from './pool.js';
 
 /**
  * out[n, oc, oh, ow] = bias[oc] + sum over connected c, kh, kw of weight * inp (out of range reads 0), then
- * max(., 0) when `relu` is 1. `keep` (the wasm kernel's column reuse) changes nothing here.
+ * max(., 0) when `relu` is 1; `pooled` (when given) = the 2x2 average pooling of out. `keep` (the wasm
+ * kernel's column reuse) changes nothing here.
  */
 export function convForward(out: Arr, inp: Arr, weight: Arr, bias: Arr, mask: Arr | null, col: Arr,
-  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep = 0, relu = 0): void {
+  N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep = 0, relu = 0,
+  pooled: Arr | null = null): void {
   void col;
   void keep;
   const OH = H + 2 * pad - KH + 1;
@@ -38,6 +41,7 @@ export function convForward(out: Arr, inp: Arr, weight: Arr, bias: Arr, mask: Ar
       }
     }
   }
+  if (pooled !== null && OH > 0 && OW > 0) avgPoolForward(pooled, out, N, OC, OH, OW);
 }
 
 /** dinp = (overwritten) sum over every output that read an input of dout * weight; masked pairs skipped. */

@@ -204,6 +204,26 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
       for (const v of out.r.f32) if (v < 0) expect.fail(`convForward relu keep ${keep}: negative output ${v}`);
       out.check();
     }
+
+    // A fused average pooling (after the fused ReLU, or alone): the twin's pooling of the output.
+    const pLen = N * OC * (d.OH >> 1) * (d.OW >> 1);
+    if (pLen > 0) {
+      const pooled = guarded(pLen, 'pooled');
+      for (const relu of [0, 1]) {
+        const ePooled = new Float64Array(pLen);
+        ref.avgPoolForward(ePooled, relu ? eRelu : eOut, N, OC, d.OH, d.OW);
+        const eP2 = new Float64Array(pLen);
+        ref.convForward(new Float64Array(d.outLen), X, Wt, f64(bias), m, scratch, N, C, H, W, OC, KH, KW, pad, 0, relu, eP2);
+        expect(Array.from(eP2)).toEqual(Array.from(ePooled));
+        for (const keep of [0, 1]) {
+          pooled.r.f32.fill(Number.NaN);
+          b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad, keep, relu, pooled.r);
+          expectClose(pooled.r.f32, ePooled, tol(ePooled, `convForward pooled relu ${relu} keep ${keep} ${label(s)}`));
+          expectClose(out.r.f32, relu ? eRelu : eOut, tol(eOut, `convForward (pooling too) relu ${relu} keep ${keep} ${label(s)}`));
+          pooled.check();
+        }
+      }
+    }
   });
 
   it('covers at least 20 random shapes plus the LeNet layers', () => {

@@ -1,7 +1,8 @@
 /**
- * A ReLU straight after a convolution runs inside the convolution kernel and shares its storage. The
- * fused network must compute exactly what the same layers compute one by one: the reference is the same
- * stack with an identity (dropout of rate 0) between each convolution and its ReLU, which stops the fusion.
+ * A ReLU straight after a convolution runs inside the convolution kernel and shares its storage, and an
+ * average pooling after them is computed there too. The fused network must compute exactly what the same
+ * layers compute one by one: the reference is the same stack with an identity (dropout of rate 0) between
+ * each convolution and its ReLU, which stops both fusions.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/load.js';
@@ -32,12 +33,15 @@ function stack(split: boolean): Layer[] {
 
 const spec = { input: { shape: [1, 28, 28], normalization: 'modern' }, loss: { kind: 'crossentropy' } } as const;
 
-describe('conv + ReLU fusion', () => {
-  it('the modern preset fuses its three conv + ReLU pairs and shares their storage', () => {
+describe('conv + ReLU (+ average pooling) fusion', () => {
+  it('the modern preset fuses its three conv + ReLU pairs (sharing their storage) and its two poolings', () => {
     const m = LeNet5.modern({ seed: 1, batchSize: 4 }).model;
     const fused = m.layers.flatMap((l, i) => (l instanceof ReLU && l.fused ? [i] : []));
     expect(fused.map((i) => m.layers[i - 1]!.type)).toEqual(['conv2d', 'conv2d', 'conv2d']);
     for (const i of fused) expect(m.activation(i).ptr).toBe(m.activation(i - 1).ptr);
+    // Both average poolings are computed by the convolution before them, into their own outputs.
+    const pools = m.layers.filter((l): l is AvgPool2D => l instanceof AvgPool2D);
+    expect(pools.map((p) => p.fused)).toEqual([true, true]);
     // The dense + ReLU pair is not fused: it keeps its own output.
     const relus = m.layers.filter((l): l is ReLU => l instanceof ReLU);
     expect(relus.length).toBe(4);
@@ -48,7 +52,7 @@ describe('conv + ReLU fusion', () => {
     const N = 5;
     const a = LeNet5.fromLayers(stack(false), spec, { seed: 3, batchSize: N }).model;
     const b = LeNet5.fromLayers(stack(true), spec, { seed: 3, batchSize: N }).model;
-    expect(b.layers.some((l) => l instanceof ReLU && l.fused)).toBe(false);
+    expect(b.layers.some((l) => (l instanceof ReLU || l instanceof AvgPool2D) && l.fused)).toBe(false);
     b.view(b.paramsRegion).set(a.view(a.paramsRegion));
     const rng = new Rng(11);
     const images = Uint8Array.from({ length: N * 784 }, () => rng.int(0, 255));

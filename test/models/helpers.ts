@@ -43,8 +43,9 @@ export function f64Backend(): Backend & { view(r: Region): Float64Array } {
     ...base,
     name: 'js',
     view,
-    convForward: (out, inp, w, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep, relu) =>
-      ref.convForward(f(out), f(inp), f(w), f(bias), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad, keep, relu),
+    convForward: (out, inp, w, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep, relu, pooled) =>
+      ref.convForward(f(out), f(inp), f(w), f(bias), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad, keep, relu,
+        fn(pooled ?? null)),
     convBackwardInput: (dinp, dout, w, mask, col, N, C, H, W, OC, KH, KW, pad) =>
       ref.convBackwardInput(f(dinp), f(dout), f(w), fn(mask), f(col), N, C, H, W, OC, KH, KW, pad),
     convBackwardWeights: (dw, db, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad) =>
