@@ -476,7 +476,10 @@ export class Sequential {
     return this.dacts[0]!;
   }
 
-  /** Output of layer i (i = -1 for the input), e.g. feature maps for a demo. */
+  /**
+   * Output of layer i (i = -1 for the input), e.g. feature maps for a demo. A convolution followed by a
+   * ReLU runs that ReLU inside its kernel and shares its output with it: both read as the rectified maps.
+   */
   activation(i: number): Region {
     return this.acts[i + 1]!;
   }
