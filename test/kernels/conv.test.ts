@@ -53,7 +53,8 @@ const label = (s: Shape): string =>
 
 /**
  * The LeNet layers (C1 classic 32x32 and modern 28x28 "same", C3 with Table I and dense, C5 whose output
- * is one pixel), batch 1, C = 1, shapes for each tile of the direct path and for the gathering col2im, and seeded random shapes: odd sizes around the 4-lane SIMD width,
+ * is one pixel), batch 1, C = 1, shapes for each tile of the direct path, for the implicit GEMM and for the
+ * gathering col2im, and seeded random shapes: odd sizes around the 4-lane SIMD width,
  * kernels wider than tall, pads 0-2, one-pixel outputs with and without a random mask.
  */
 function shapes(): Shape[] {
@@ -74,6 +75,13 @@ function shapes(): Shape[] {
     { N: 1, C: 1, H: 5, W: 17, OC: 2, KH: 2, KW: 4, pad: 1, mask: 'none' },
     { N: 2, C: 3, H: 4, W: 20, OC: 4, KH: 1, KW: 1, pad: 0, mask: 'none' },
     { N: 1, C: 7, H: 9, W: 8, OC: 5, KH: 5, KW: 5, pad: 2, mask: 'none' },
+    // The implicit GEMM of inference (output maps a multiple of 8, no more than the rounded pixel count):
+    // 4-pixel groups inside a row, across rows and a partial last group (P = 15, 21, 36); 1-3 map groups;
+    // padding; a random mask.
+    { N: 2, C: 3, H: 5, W: 7, OC: 8, KH: 3, KW: 3, pad: 0, mask: 'none' },
+    { N: 1, C: 2, H: 6, W: 6, OC: 16, KH: 3, KW: 3, pad: 1, mask: 'none' },
+    { N: 2, C: 5, H: 9, W: 8, OC: 24, KH: 3, KW: 2, pad: 0, mask: 'random' },
+    { N: 1, C: 1, H: 3, W: 7, OC: 8, KH: 1, KW: 1, pad: 0, mask: 'none' },
     // The gathering col2im of the input gradient (valid convolution, input rows of 13..16 floats).
     { N: 2, C: 2, H: 9, W: 16, OC: 3, KH: 4, KW: 3, pad: 0, mask: 'none' },
     { N: 1, C: 3, H: 7, W: 13, OC: 5, KH: 2, KW: 6, pad: 0, mask: 'random' },
@@ -153,6 +161,7 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
 
     b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad);
     expectClose(out.r.f32, eOut, tol(eOut, `convForward ${label(s)}`));
+    const inferenceOut = Float32Array.from(out.r.f32);
     b.convBackwardInput(dinp.r, dout, weight, mask, col.r, N, C, H, W, OC, KH, KW, pad);
     expectClose(dinp.r.f32, eDinp, tol(eDinp, `convBackwardInput ${label(s)}`));
     b.convBackwardWeights(dweight.r, dbias.r, dout, inp, mask, col.r, N, C, H, W, OC, KH, KW, pad);
@@ -180,6 +189,10 @@ describe('conv kernels: wasm vs pure-TS twin (float64 oracle)', () => {
     ref.convBackwardWeights(eDw2, eDb2, G, X, m, scratch, N, C, H, W, OC, KH, KW, pad);
     b.convForward(out.r, inp, weight, bi, mask, col.r, N, C, H, W, OC, KH, KW, pad, 1);
     expectClose(out.r.f32, eOut, tol(eOut, `convForward (keeping columns) ${label(s)}`));
+    // Inference (direct, implicit GEMM or im2col + GEMM, whichever applies) and training (always im2col +
+    // GEMM) sum the same products in the same order, so the outputs are the same floats, wherever the GEMM
+    // runs only its 4-row kernels (OC a multiple of 4; its 1-row kernel splits k into two chains).
+    if (OC % 4 === 0) expect(out.r.f32).toEqual(inferenceOut);
     b.convBackwardWeights(dweight.r, dbias.r, dout, inp, mask, col.r, N, C, H, W, OC, KH, KW, pad, 1);
     expectClose(dweight.r.f32, eDw2, tol(eDw2, `convBackwardWeights (reused columns) dweight ${label(s)}`));
     expectClose(dbias.r.f32, eDb2, tol(eDb2, `convBackwardWeights (reused columns) dbias ${label(s)}`));
