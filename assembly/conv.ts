@@ -328,17 +328,19 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
 }
 
 /**
- * DR maps x 4*V outputs (V = 1..3 vectors) of one output row. `x` is the input at (c = 0, row oh,
- * column ow0) of a (C, Hx, Wx) plane stack (planeB, rowB bytes), `pk` the packed weights, `o` the output
- * at (oc0, oh, ow0), `ob` bytes between maps. Only the first `rows` maps are stored. V is a compile-time
- * constant at every call, so the unused accumulators fold away.
+ * DR maps x V vectors of 4 outputs (V = 1..3): V consecutive vectors of one output row, or with `stacked`
+ * the same 4 columns of V consecutive rows. `x` is the input at (c = 0, row oh, column ow0) of a
+ * (C, Hx, Wx) plane stack (planeB, rowB bytes), `pk` the packed weights, `o` the output at (oc0, oh, ow0),
+ * `ob` bytes between maps, `os` between output rows. Only the first `rows` maps are stored. V and stacked
+ * are compile-time constants at every call, so the unused accumulators and offsets fold away.
  */
-@inline function directTile(V: i32, o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize,
-  bias: usize, rows: i32, C: i32, KH: i32, KW: i32): void {
+@inline function directTile(V: i32, stacked: bool, o: usize, ob: usize, os: usize, x: usize, planeB: usize,
+  rowB: usize, pk: usize, bias: usize, rows: i32, C: i32, KH: i32, KW: i32): void {
   const i0 = rowInitD(bias, 0, rows), i1 = rowInitD(bias, 1, rows), i2 = rowInitD(bias, 2, rows);
   let x00 = i0, x01 = i0, x02 = i0;
   let x10 = i1, x11 = i1, x12 = i1;
   let x20 = i2, x21 = i2, x22 = i2;
+  const rowB2 = rowB << 1;
   let w = pk;
   for (let c = 0; c < C; c++) {
     let row = x + <usize>c * planeB;
@@ -346,8 +348,8 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
       let p = row;
       for (let kw = 0; kw < KW; kw++) {
         const b0 = v128.load(p);
-        const b1 = V > 1 ? v128.load(p, 16) : b0;
-        const b2 = V > 2 ? v128.load(p, 32) : b0;
+        const b1 = V > 1 ? (stacked ? v128.load(p + rowB) : v128.load(p, 16)) : b0;
+        const b2 = V > 2 ? (stacked ? v128.load(p + rowB2) : v128.load(p, 32)) : b0;
         let s = v128.load32_splat(w);
         x00 = madd(s, b0, x00);
         if (V > 1) x01 = madd(s, b1, x01);
@@ -366,34 +368,45 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
       row += rowB;
     }
   }
-  v128.store(o, x00);
-  if (V > 1) v128.store(o, x01, 16);
-  if (V > 2) v128.store(o, x02, 32);
+  storeD(V, stacked, o, os, x00, x01, x02);
   if (rows < 2) return;
-  o += ob;
-  v128.store(o, x10);
-  if (V > 1) v128.store(o, x11, 16);
-  if (V > 2) v128.store(o, x12, 32);
+  storeD(V, stacked, o + ob, os, x10, x11, x12);
   if (rows < 3) return;
-  o += ob;
-  v128.store(o, x20);
-  if (V > 1) v128.store(o, x21, 16);
-  if (V > 2) v128.store(o, x22, 32);
+  storeD(V, stacked, o + 2 * ob, os, x20, x21, x22);
+}
+
+/** Stores a map's V vectors: along the row, or with `stacked` one per output row (os bytes apart). */
+@inline function storeD(V: i32, stacked: bool, o: usize, os: usize, a: v128, b: v128, c: v128): void {
+  v128.store(o, a);
+  if (V > 1) {
+    if (stacked) v128.store(o + os, b);
+    else v128.store(o, b, 16);
+  }
+  if (V > 2) {
+    if (stacked) v128.store(o + 2 * os, c);
+    else v128.store(o, c, 32);
+  }
 }
 
 function direct12(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
   C: i32, KH: i32, KW: i32): void {
-  directTile(3, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  directTile(3, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
 }
 
 function direct8(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
   C: i32, KH: i32, KW: i32): void {
-  directTile(2, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  directTile(2, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
 }
 
 function direct4(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
   C: i32, KH: i32, KW: i32): void {
-  directTile(1, o, ob, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  directTile(1, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+}
+
+/** 4 columns of 3 output rows (os bytes apart): the last 4 columns of rows 12k + 4 wide, 9 accumulators. */
+function direct4x3(o: usize, ob: usize, os: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize,
+  rows: i32, C: i32, KH: i32, KW: i32): void {
+  directTile(3, true, o, ob, os, x, planeB, rowB, pk, bias, rows, C, KH, KW);
 }
 
 /**
@@ -408,18 +421,25 @@ function convDirect(out: usize, x: usize, weight: usize, bias: usize, pack: usiz
     if (OC > DR) packDirect(pack, weight, oc0, OC, K);
     const rows = min(DR, OC - oc0);
     const bi = bias != 0 ? bias + (<usize>oc0 << 2) : 0;
+    const whole = OW - OW % 12;
     for (let oh = 0; oh < OH; oh++) {
       const xr = x + <usize>oh * rowB;
       const orow = out + <usize>oc0 * ob + (<usize>(oh * OW) << 2);
       let ow = 0;
-      for (; ow + 12 <= OW; ow += 12) {
+      for (; ow < whole; ow += 12) {
         direct12(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
       }
-      if (ow + 8 <= OW) {
-        direct8(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
-        ow += 8;
+      if (OW - whole == 8) direct8(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+    }
+    if (OW - whole == 4) {
+      // The last 4 columns in tiles of 3 rows: one row's 4 columns alone keep 3 accumulators, too few add
+      // chains to hide their latency (they took a quarter of LeNet C1's time for a seventh of its outputs).
+      const o4 = out + <usize>oc0 * ob + (<usize>whole << 2), x4 = x + (<usize>whole << 2), os = <usize>OW << 2;
+      let oh = 0;
+      for (; oh + 3 <= OH; oh += 3) {
+        direct4x3(o4 + <usize>oh * os, ob, os, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, C, KH, KW);
       }
-      if (ow < OW) direct4(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+      for (; oh < OH; oh++) direct4(o4 + <usize>oh * os, ob, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, C, KH, KW);
     }
   }
 }

@@ -69,12 +69,14 @@ function shapes(): Shape[] {
     { N: 3, C: 2, H: 3, W: 3, OC: 7, KH: 5, KW: 5, pad: 1, mask: 'none' },
     { N: 1, C: 1, H: 1, W: 1, OC: 3, KH: 1, KW: 1, pad: 0, mask: 'none' },
     { N: 2, C: 3, H: 6, W: 11, OC: 9, KH: 2, KW: 6, pad: 2, mask: 'random' },
-    // The direct inference path (unmasked, output width a multiple of 4): tiles of 12, 8 and 4 columns,
-    // map groups of 3 with 1 or 2 left over, and one shape just past its weight-pack limit (K = 175).
+    // The direct inference path (unmasked, output width a multiple of 4): tiles of 12 and 8 columns of a
+    // row, the last 4 columns in tiles of 3 rows with 0, 1 or 2 rows left over (OW = 4, 16, 28), map groups
+    // of 3 with 1 or 2 left over, and one shape just past its weight-pack limit (K = 175).
     { N: 2, C: 2, H: 6, W: 12, OC: 7, KH: 3, KW: 5, pad: 0, mask: 'none' },
     { N: 1, C: 1, H: 5, W: 17, OC: 2, KH: 2, KW: 4, pad: 1, mask: 'none' },
     { N: 2, C: 3, H: 4, W: 20, OC: 4, KH: 1, KW: 1, pad: 0, mask: 'none' },
     { N: 1, C: 7, H: 9, W: 8, OC: 5, KH: 5, KW: 5, pad: 2, mask: 'none' },
+    { N: 2, C: 2, H: 8, W: 6, OC: 5, KH: 3, KW: 3, pad: 0, mask: 'none' },
     // The implicit GEMM of inference (output maps a multiple of 8, no more than the rounded pixel count):
     // 4-pixel groups inside a row, across rows and a partial last group (P = 15, 21, 36); 1-3 map groups;
     // padding; a random mask.
