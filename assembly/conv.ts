@@ -7,7 +7,9 @@
 // Method: im2col + the register-blocked SGEMM of gemm.ts, one sample at a time so the column matrix
 // stays in cache. With K = C*KH*KW and P = OH*OW:
 //   forward          out_n (OC, P)  = W (OC, K) x col_n (K, P) + bias [then max(., 0): a fused ReLU]
-//                    (inference with OW a multiple of 4, LeNet C1: a direct convolution, no column matrix)
+//                    (inference with OW a multiple of 4, LeNet C1: a direct convolution, no column matrix;
+//                    unmasked with OC a multiple of 8, LeNet's dense C3: an implicit GEMM, 4 output pixels
+//                    x 8 maps a tile, read straight from the input planes, no column matrix either)
 //   backward input   dcol (K, P)    = W^T (K, OC) x dout_n (OC, P), then col2im into dinp_n (a scatter-add,
 //                                     or for input rows of 13..16 floats, LeNet C3, a gather per input row)
 //   backward weights dW (OC, K)    += dout_n (OC, P) x col_n^T (P, K)  (dot products along P; with a mask,
@@ -331,11 +333,12 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
  * DR maps x V vectors of 4 outputs (V = 1..3): V consecutive vectors of one output row, or with `stacked`
  * the same 4 columns of V consecutive rows. `x` is the input at (c = 0, row oh, column ow0) of a
  * (C, Hx, Wx) plane stack (planeB, rowB bytes), `pk` the packed weights, `o` the output at (oc0, oh, ow0),
- * `ob` bytes between maps, `os` between output rows. Only the first `rows` maps are stored. V and stacked
- * are compile-time constants at every call, so the unused accumulators and offsets fold away.
+ * `ob` bytes between maps, `os` between output rows. Only the first `rows` maps are stored; relu != 0:
+ * max(., 0) before the store (a fused ReLU). V and stacked are compile-time constants at every call, so the
+ * unused accumulators and offsets fold away.
  */
 @inline function directTile(V: i32, stacked: bool, o: usize, ob: usize, os: usize, x: usize, planeB: usize,
-  rowB: usize, pk: usize, bias: usize, rows: i32, C: i32, KH: i32, KW: i32): void {
+  rowB: usize, pk: usize, bias: usize, rows: i32, relu: i32, C: i32, KH: i32, KW: i32): void {
   const i0 = rowInitD(bias, 0, rows), i1 = rowInitD(bias, 1, rows), i2 = rowInitD(bias, 2, rows);
   let x00 = i0, x01 = i0, x02 = i0;
   let x10 = i1, x11 = i1, x12 = i1;
@@ -368,6 +371,12 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
       row += rowB;
     }
   }
+  if (relu != 0) {
+    const z = f32x4.splat(0);
+    x00 = f32x4.pmax(x00, z); x01 = f32x4.pmax(x01, z); x02 = f32x4.pmax(x02, z);
+    x10 = f32x4.pmax(x10, z); x11 = f32x4.pmax(x11, z); x12 = f32x4.pmax(x12, z);
+    x20 = f32x4.pmax(x20, z); x21 = f32x4.pmax(x21, z); x22 = f32x4.pmax(x22, z);
+  }
   storeD(V, stacked, o, os, x00, x01, x02);
   if (rows < 2) return;
   storeD(V, stacked, o + ob, os, x10, x11, x12);
@@ -389,32 +398,33 @@ function packDirect(pack: usize, weight: usize, oc0: i32, OC: i32, K: i32): void
 }
 
 function direct12(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
-  C: i32, KH: i32, KW: i32): void {
-  directTile(3, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  relu: i32, C: i32, KH: i32, KW: i32): void {
+  directTile(3, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, relu, C, KH, KW);
 }
 
 function direct8(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
-  C: i32, KH: i32, KW: i32): void {
-  directTile(2, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  relu: i32, C: i32, KH: i32, KW: i32): void {
+  directTile(2, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, relu, C, KH, KW);
 }
 
 function direct4(o: usize, ob: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize, rows: i32,
-  C: i32, KH: i32, KW: i32): void {
-  directTile(1, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  relu: i32, C: i32, KH: i32, KW: i32): void {
+  directTile(1, false, o, ob, 0, x, planeB, rowB, pk, bias, rows, relu, C, KH, KW);
 }
 
 /** 4 columns of 3 output rows (os bytes apart): the last 4 columns of rows 12k + 4 wide, 9 accumulators. */
 function direct4x3(o: usize, ob: usize, os: usize, x: usize, planeB: usize, rowB: usize, pk: usize, bias: usize,
-  rows: i32, C: i32, KH: i32, KW: i32): void {
-  directTile(3, true, o, ob, os, x, planeB, rowB, pk, bias, rows, C, KH, KW);
+  rows: i32, relu: i32, C: i32, KH: i32, KW: i32): void {
+  directTile(3, true, o, ob, os, x, planeB, rowB, pk, bias, rows, relu, C, KH, KW);
 }
 
 /**
  * One sample, direct: out (OC, OH, OW) from x (C, Hx, Wx) already zero-bordered (a valid convolution over
  * it), OW a multiple of 4. `pack` holds DR * K floats; with OC <= DR it is packed by the caller, once.
+ * relu != 0: max(., 0) on each tile before it is stored.
  */
 function convDirect(out: usize, x: usize, weight: usize, bias: usize, pack: usize, C: i32, Hx: i32, Wx: i32,
-  OC: i32, KH: i32, KW: i32, OH: i32, OW: i32): void {
+  OC: i32, KH: i32, KW: i32, OH: i32, OW: i32, relu: i32): void {
   const K = C * KH * KW;
   const rowB = <usize>Wx << 2, planeB = <usize>(Hx * Wx) << 2, ob = <usize>(OH * OW) << 2;
   for (let oc0 = 0; oc0 < OC; oc0 += DR) {
@@ -427,9 +437,11 @@ function convDirect(out: usize, x: usize, weight: usize, bias: usize, pack: usiz
       const orow = out + <usize>oc0 * ob + (<usize>(oh * OW) << 2);
       let ow = 0;
       for (; ow < whole; ow += 12) {
-        direct12(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+        direct12(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, relu, C, KH, KW);
       }
-      if (OW - whole == 8) direct8(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, C, KH, KW);
+      if (OW - whole == 8) {
+        direct8(orow + (<usize>ow << 2), ob, xr + (<usize>ow << 2), planeB, rowB, pack, bi, rows, relu, C, KH, KW);
+      }
     }
     if (OW - whole == 4) {
       // The last 4 columns in tiles of 3 rows: one row's 4 columns alone keep 3 accumulators, too few add
@@ -437,9 +449,11 @@ function convDirect(out: usize, x: usize, weight: usize, bias: usize, pack: usiz
       const o4 = out + <usize>oc0 * ob + (<usize>whole << 2), x4 = x + (<usize>whole << 2), os = <usize>OW << 2;
       let oh = 0;
       for (; oh + 3 <= OH; oh += 3) {
-        direct4x3(o4 + <usize>oh * os, ob, os, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, C, KH, KW);
+        direct4x3(o4 + <usize>oh * os, ob, os, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, relu, C, KH, KW);
       }
-      for (; oh < OH; oh++) direct4(o4 + <usize>oh * os, ob, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, C, KH, KW);
+      for (; oh < OH; oh++) {
+        direct4(o4 + <usize>oh * os, ob, x4 + <usize>oh * rowB, planeB, rowB, pack, bi, rows, relu, C, KH, KW);
+      }
     }
   }
 }
@@ -610,7 +624,8 @@ function padInput(tmp: usize, x: usize, C: i32, H: i32, W: i32, pad: i32): void 
  * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
  * keep == 0 (inference): one matrix is rebuilt per sample, which stays in cache.
  * relu != 0: out = max(out, 0), applied to each sample's maps right after they are computed, while they are
- * still in cache (a separate ReLU pass over the batch streams them from memory again).
+ * still in cache (a separate ReLU pass over the batch streams them from memory again); the direct and
+ * implicit paths of inference apply it to each tile in registers, before the store.
  * pooled != 0: also pooled (N, OC, OH>>1, OW>>1) = the 2x2 averages of out (an AvgPool2D layer fused in),
  * each sample's while its maps are still in cache.
  */
@@ -671,8 +686,8 @@ export function convForward(out: usize, inp: usize, weight: usize, bias: usize, 
         padInput(cols, x, C, H, W, pad);
         x = cols;
       }
-      convDirect(out + <usize>n * outB, x, weight, bias, pack, C, Hx, Wx, OC, KH, KW, OH, OW);
-      finishSample(out, n, outB, OC, OH, OW, relu, pooled);
+      convDirect(out + <usize>n * outB, x, weight, bias, pack, C, Hx, Wx, OC, KH, KW, OH, OW, relu);
+      finishSample(out, n, outB, OC, OH, OW, 0, pooled);
     }
     return;
   }
