@@ -2,7 +2,7 @@
  * `npm run bench [-- --json] [-- --only convForward] [-- --no-kernels] [-- --no-end-to-end] [-- --peers]`:
  * the kernel benchmark (src/bench/kernels.ts), then the end-to-end sections (src/bench/suite.ts): the SIMD
  * ceiling, training samples/s of both presets with the per-layer breakdown, inference images/s at batch 256
- * and 1, wasm and pure JS measured in one run. With --json the tables go to stderr and the last stdout line
+ * (with the per-layer breakdown of an image) and 1, wasm and pure JS measured in one run. With --json the tables go to stderr and the last stdout line
  * is `{ kernels: [...], ceiling, train: [...], infer: [...] }`.
  *
  * `--peers` (off by default: it adds ~20 s) then runs TensorFlow.js side by side (bench/peers.ts): the modern

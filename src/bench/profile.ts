@@ -1,16 +1,18 @@
 /**
- * Per-layer profile of a training step: each layer's forward and backward timed apart over many steps
+ * Per-layer profiles: of a training step, each layer's forward and backward timed apart over many steps
  * of one model on one backend (plus the loss, zeroGrad and optimizer update), in microseconds per step
- * and as a share of the step. Used by the training benchmark's `perLayer` breakdown.
+ * and as a share of the step (the training benchmark's `perLayer`); and of inference, each layer's
+ * forward pass as predictBatch runs it, in microseconds per image (the inference benchmark's `perLayer`).
  */
 import type { BackendName } from '../backend/backend.js';
 import { LeNet5 } from '../models/lenet5.js';
+import { PREDICT_SLICE } from '../train/fit.js';
 import { adam, createOptimizer, sdlm } from '../train/optimizers.js';
 
 export interface LayerTiming {
   layer: string;
   type: string;
-  /** Microseconds per step. */
+  /** Microseconds per training step, or per image for inference. */
   forwardUs: number;
   backwardUs: number;
   /** Share of the whole step (0..1). */
@@ -97,4 +99,52 @@ export function profileTrainingStep(model: 'modern' | 'classic', backend: Backen
   perLayer.push({ layer: 'loss+zeroGrad+update', type: 'step', forwardUs: +(other * 1000).toFixed(1), backwardUs: 0,
     share: +(other / total).toFixed(3) });
   return { perLayer, stepUs: +(total * 1000).toFixed(1) };
+}
+
+/**
+ * Times inference layer by layer as predictBatch runs it: slices of PREDICT_SLICE random images, written
+ * by setInput (the 'input' slot: the bytes normalised into the first layer's input), then every layer's
+ * forward pass without training. Each slot is the best mean over `rounds` rounds of `passes` passes,
+ * in microseconds per image.
+ */
+export function profileInference(model: 'modern' | 'classic', backend: BackendName, passes = 60, rounds = 7):
+  { perLayer: LayerTiming[]; imageUs: number } {
+  const N = PREDICT_SLICE;
+  const net = model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize: N }) : LeNet5.classic({ seed: 1, backend, batchSize: N });
+  try {
+    const m = net.model;
+    const images = new Uint8Array(N * 784);
+    let s = 11;
+    for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+    const L = m.layers.length;
+    const best = new Float64Array(L + 1).fill(Infinity);
+    const acc = new Float64Array(L + 1);
+    const run = { N, training: false, seed: 0 };
+    const pass = (): void => {
+      let t0 = now();
+      m.setInput(images, N, (i) => i);
+      acc[L]! += now() - t0;
+      for (let i = 0; i < L; i++) {
+        t0 = now();
+        m.layers[i]!.forward(run);
+        acc[i]! += now() - t0;
+      }
+    };
+    pass();
+    for (let r = 0; r < rounds; r++) {
+      acc.fill(0);
+      for (let k = 0; k < passes; k++) pass();
+      for (let i = 0; i <= L; i++) best[i] = Math.min(best[i]!, acc[i]! / passes);
+    }
+    let total = 0;
+    for (let i = 0; i <= L; i++) total += best[i]!;
+    const slot = (layer: string, type: string, ms: number): LayerTiming =>
+      ({ layer, type, forwardUs: +((ms * 1000) / N).toFixed(2), backwardUs: 0, share: +(ms / total).toFixed(3) });
+    return {
+      perLayer: [slot('input', 'input', best[L]!), ...m.layers.map((l, i) => slot(l.name, l.type, best[i]!))],
+      imageUs: +((total * 1000) / N).toFixed(2),
+    };
+  } finally {
+    net.dispose();
+  }
 }

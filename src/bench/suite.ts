@@ -12,7 +12,7 @@ import { compiledModule } from '../backend/load.js';
 import type { Sequential } from '../models/sequential.js';
 import { LeNet5 } from '../models/lenet5.js';
 import { adam, sdlm } from '../train/optimizers.js';
-import { profileTrainingStep, type LayerTiming } from './profile.js';
+import { profileInference, profileTrainingStep, type LayerTiming } from './profile.js';
 
 export type Preset = 'modern' | 'classic';
 
@@ -37,6 +37,8 @@ export interface InferRow {
   jsImagesPerSec: number;
   ratio: number;
   ceilingFraction: number;
+  /** One thread, batch > 1: where an image's time goes, layer by layer (microseconds per image). */
+  perLayer?: LayerTiming[];
 }
 
 export interface Ceiling {
@@ -171,7 +173,8 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
 
 export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): InferRow {
   const wasm = inferImagesPerSec(model, 'wasm', batchSize, batchSize === 1 ? 2000 : 4096);
-  return inferRow(model, 1, batchSize, wasm, ceiling);
+  const row = inferRow(model, 1, batchSize, wasm, ceiling);
+  return batchSize === 1 ? row : { ...row, perLayer: profileInference(model, 'wasm').perLayer };
 }
 
 /**
@@ -225,7 +228,10 @@ export function formatTrainRow(r: TrainRow): string {
 }
 
 export function formatInferRow(r: InferRow): string {
-  return `infer ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
+  const head = `infer ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
     `wasm ${String(r.wasmImagesPerSec).padStart(6)}/s  ` +
     `js ${String(r.jsImagesPerSec).padStart(5)}/s  ${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
+  const layers = (r.perLayer ?? []).filter((l) => l.share >= 0.005)
+    .map((l) => `    ${l.layer.padEnd(22)} ${l.forwardUs.toFixed(2).padStart(6)} us an image  ${(100 * l.share).toFixed(1).padStart(5)}%`);
+  return [head, ...layers].join('\n');
 }

@@ -568,7 +568,7 @@ export interface BatchPrediction {
  * unpadded image size) in batches of the model's capacity.
  */
 /** Images per forward pass in predictBatch (see there); 16 to 64 measured the same, 256 4% slower. */
-const PREDICT_SLICE = 32;
+export const PREDICT_SLICE = 32;
 
 export function predictBatch(model: Sequential, images: ArrayLike<number>, count: number): BatchPrediction {
   const [h, w] = model.imageSize;
