@@ -2,8 +2,8 @@
  * `npm run bench [-- --json] [-- --only convForward] [-- --no-kernels] [-- --no-end-to-end] [-- --peers]`:
  * the kernel benchmark (src/bench/kernels.ts), then the end-to-end sections (src/bench/suite.ts): the SIMD
  * ceiling, training samples/s of both presets with the per-layer breakdown, inference images/s at batch 256
- * (with the per-layer breakdown of an image) and 1, wasm and pure JS measured in one run. With --json the tables go to stderr and the last stdout line
- * is `{ kernels: [...], ceiling, train: [...], infer: [...] }`.
+ * (with the per-layer breakdown of an image) and 1, wasm and pure JS measured in one run. With --json the
+ * tables go to stderr and the last stdout line is `{ kernels: [...], ceiling, train: [...], infer: [...] }`.
  *
  * `--peers` (off by default: it adds ~20 s) then runs TensorFlow.js side by side (bench/peers.ts): the modern
  * LeNet-5 with the same weights in TF.js cpu and wasm (one thread), checked to predict what ours predicts,

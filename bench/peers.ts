@@ -23,6 +23,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs-core';
+import { randomData } from '../src/bench/inputs.js';
 import { ReLU, Softmax } from '../src/layers/activation.js';
 import { Conv2D } from '../src/layers/conv.js';
 import { Dense } from '../src/layers/dense.js';
@@ -284,13 +285,9 @@ export function tfImagesPerSec(fwd: TfForward, images: Uint8Array, n: number, ba
   return Math.round(n / best);
 }
 
-/** The bench's random images (src/bench/suite.ts randomData: the same LCG and seed 13 as inferImagesPerSec). */
+/** The bench's random images: the same bytes as inferImagesPerSec times (seed 13). */
 export function benchImages(n: number, seed = 13): Uint8Array {
-  let s = seed >>> 0 || 1;
-  const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
-  const images = new Uint8Array(n * 784);
-  for (let i = 0; i < images.length; i++) images[i] = next() >>> 24;
-  return images;
+  return randomData(n, seed).images;
 }
 
 export interface PeerOptions {

@@ -5,9 +5,9 @@
  * forward pass as predictBatch runs it, in microseconds per image (the inference benchmark's `perLayer`).
  */
 import type { BackendName } from '../backend/backend.js';
-import { LeNet5 } from '../models/lenet5.js';
 import { PREDICT_SLICE } from '../train/fit.js';
 import { adam, createOptimizer, sdlm } from '../train/optimizers.js';
+import { benchNet, randomData, type Preset } from './inputs.js';
 
 export interface LayerTiming {
   layer: string;
@@ -15,7 +15,7 @@ export interface LayerTiming {
   /** Microseconds per training step, or per image for inference. */
   forwardUs: number;
   backwardUs: number;
-  /** Share of the whole step (0..1). */
+  /** Share of the whole step or image (0..1). */
   share: number;
 }
 
@@ -25,15 +25,13 @@ const now = (): number => performance.now();
  * Times about `steps` training steps of a batch of `batchSize` random images, layer by layer; each slot's
  * figure is the best mean over 5 rounds. `stepUs` is the sum of the slots.
  */
-export function profileTrainingStep(model: 'modern' | 'classic', backend: BackendName, batchSize = 32, steps = 200):
+export function profileTrainingStep(model: Preset, backend: BackendName, batchSize = 32, steps = 200):
   { perLayer: LayerTiming[]; stepUs: number } {
-  const net = model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize }) : LeNet5.classic({ seed: 1, backend, batchSize });
+  const net = benchNet(model, backend, batchSize);
   const m = net.model;
   const opt = createOptimizer(model === 'modern' ? adam() : sdlm(), m);
   const N = batchSize;
-  const images = new Uint8Array(N * 784);
-  let s = 7;
-  for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+  const { images } = randomData(N, 7);
   const labels = Array.from({ length: N }, (_, i) => i % 10);
   m.setInput(images, N, (i) => i);
   m.setLabels(labels, N, (i) => i);
@@ -107,15 +105,12 @@ export function profileTrainingStep(model: 'modern' | 'classic', backend: Backen
  * forward pass without training. Each slot is the best mean over `rounds` rounds of `passes` passes,
  * in microseconds per image.
  */
-export function profileInference(model: 'modern' | 'classic', backend: BackendName, passes = 60, rounds = 7):
-  { perLayer: LayerTiming[]; imageUs: number } {
+export function profileInference(model: Preset, backend: BackendName, passes = 60, rounds = 7): LayerTiming[] {
   const N = PREDICT_SLICE;
-  const net = model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize: N }) : LeNet5.classic({ seed: 1, backend, batchSize: N });
+  const net = benchNet(model, backend, N);
   try {
     const m = net.model;
-    const images = new Uint8Array(N * 784);
-    let s = 11;
-    for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+    const { images } = randomData(N, 11);
     const L = m.layers.length;
     const best = new Float64Array(L + 1).fill(Infinity);
     const acc = new Float64Array(L + 1);
@@ -140,10 +135,7 @@ export function profileInference(model: 'modern' | 'classic', backend: BackendNa
     for (let i = 0; i <= L; i++) total += best[i]!;
     const slot = (layer: string, type: string, ms: number): LayerTiming =>
       ({ layer, type, forwardUs: +((ms * 1000) / N).toFixed(2), backwardUs: 0, share: +(ms / total).toFixed(3) });
-    return {
-      perLayer: [slot('input', 'input', best[L]!), ...m.layers.map((l, i) => slot(l.name, l.type, best[i]!))],
-      imageUs: +((total * 1000) / N).toFixed(2),
-    };
+    return [slot('input', 'input', best[L]!), ...m.layers.map((l, i) => slot(l.name, l.type, best[i]!))];
   } finally {
     net.dispose();
   }

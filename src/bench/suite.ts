@@ -10,11 +10,11 @@
 import type { BackendName } from '../backend/backend.js';
 import { compiledModule } from '../backend/load.js';
 import type { Sequential } from '../models/sequential.js';
-import { LeNet5 } from '../models/lenet5.js';
 import { adam, sdlm } from '../train/optimizers.js';
+import { benchNet, randomData, type Preset } from './inputs.js';
 import { profileInference, profileTrainingStep, type LayerTiming } from './profile.js';
 
-export type Preset = 'modern' | 'classic';
+export type { Preset };
 
 export interface TrainRow {
   model: Preset;
@@ -91,19 +91,6 @@ export function macsPerSample(m: Sequential): [number, number] {
   return [fwd, train];
 }
 
-function randomData(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
-  let s = seed >>> 0 || 1;
-  const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
-  const images = new Uint8Array(n * 784);
-  for (let i = 0; i < images.length; i++) images[i] = next() >>> 24;
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) labels[i] = (next() >>> 16) % 10;
-  return { images, labels };
-}
-
-const make = (model: Preset, backend: BackendName, batchSize: number): LeNet5 =>
-  model === 'modern' ? LeNet5.modern({ seed: 1, backend, batchSize }) : LeNet5.classic({ seed: 1, backend, batchSize });
-
 /**
  * Training samples/s: one epoch of `n` samples, timed from the end of the first batch to the end of the
  * last (so JIT warm-up and SDLM's per-pass h_kk estimate stay out); best of `rounds`.
@@ -113,7 +100,7 @@ export async function trainSamplesPerSec(model: Preset, backend: BackendName, ba
   const data = randomData(n, 11);
   let best = 0;
   for (let r = 0; r < rounds; r++) {
-    const net = make(model, backend, batchSize);
+    const net = benchNet(model, backend, batchSize);
     let t0 = 0;
     let t1 = 0;
     await net.fit(data, {
@@ -135,7 +122,7 @@ export async function trainSamplesPerSec(model: Preset, backend: BackendName, ba
  */
 export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize: number, n: number, rounds = 7): number {
   const data = randomData(n, 13);
-  const net = make(model, backend, batchSize);
+  const net = benchNet(model, backend, batchSize);
   const one = (i: number): Uint8Array => data.images.subarray(i * 784, (i + 1) * 784);
   const pass = (): void => {
     if (batchSize === 1) for (let i = 0; i < n; i++) net.predict(one(i));
@@ -162,7 +149,7 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
   const wasm = await trainSamplesPerSec(model, 'wasm', batchSize, n, 3,
     threads > 1 ? { threads, ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}) } : {});
   const js = await trainSamplesPerSec(model, 'js', batchSize, Math.max(2 * batchSize, 160), 1);
-  const probe = make(model, 'js', 1).model;
+  const probe = benchNet(model, 'js', 1).model;
   const [, train] = macsPerSample(probe);
   return {
     model, threads, batchSize, wasmSamplesPerSec: wasm, jsSamplesPerSec: js, ratio: +(wasm / js).toFixed(1),
@@ -174,7 +161,7 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
 export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): InferRow {
   const wasm = inferImagesPerSec(model, 'wasm', batchSize, batchSize === 1 ? 2000 : 4096);
   const row = inferRow(model, 1, batchSize, wasm, ceiling);
-  return batchSize === 1 ? row : { ...row, perLayer: profileInference(model, 'wasm').perLayer };
+  return batchSize === 1 ? row : { ...row, perLayer: profileInference(model, 'wasm') };
 }
 
 /**
@@ -184,7 +171,7 @@ export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): 
 export async function inferParallelImagesPerSec(model: Preset, threads: number, batchSize: number, n: number,
   workerUrl?: URL | string, rounds = 7): Promise<number> {
   const data = randomData(n, 13);
-  const net = make(model, 'wasm', batchSize);
+  const net = benchNet(model, 'wasm', batchSize);
   const p = await net.predictor({ threads, capacity: batchSize, ...(workerUrl !== undefined ? { workerUrl } : {}) });
   try {
     if (p.threads !== threads) throw new Error(`bench: the predictor runs on ${p.threads} thread(s), not ${threads}`);
@@ -211,7 +198,7 @@ export async function benchInferParallel(model: Preset, threads: number, batchSi
 
 function inferRow(model: Preset, threads: number, batchSize: number, wasm: number, ceiling: Ceiling): InferRow {
   const js = inferImagesPerSec(model, 'js', batchSize === 1 ? 1 : 256, batchSize === 1 ? 100 : 256, 1);
-  const [fwd] = macsPerSample(make(model, 'js', 1).model);
+  const [fwd] = macsPerSample(benchNet(model, 'js', 1).model);
   return {
     model, threads, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
     ceilingFraction: +((wasm * fwd) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
