@@ -57,13 +57,12 @@ export function sgdUpdate(param: usize, grad: usize, velocity: usize, n: i32, lr
 
 /**
  * Adam (Kingma & Ba) at step t >= 1: g' = g + wd p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
- * p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ * p -= lr (m c1) / (sqrt(v c2) + eps), with the bias corrections c1 = 1 / (1 - b1^t), c2 = 1 / (1 - b2^t).
+ * The caller computes c1 and c2 once per step, in f64 (b^t for large t is where float32 would lose digits):
+ * a pow in here would bring AssemblyScript's pow and its 4 KB table into every build, for two numbers a step.
  */
 export function adamUpdate(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
-  eps: f32, weightDecay: f32, t: i32): void {
-  // Bias corrections once per call, in f64: b^t for large t is where float32 would lose digits.
-  const c1 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta1, <f64>t)));
-  const c2 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta2, <f64>t)));
+  eps: f32, weightDecay: f32, c1: f32, c2: f32): void {
   const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
   const nb1 = f32x4.splat(1 - beta1), nb2 = f32x4.splat(1 - beta2);
   const c1v = f32x4.splat(c1), c2v = f32x4.splat(c2);

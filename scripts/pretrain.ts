@@ -8,10 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { init } from '../src/backend/load.js';
 import { digitsSplit } from '../src/cli/data.js';
 import { LeNet5 } from '../src/models/lenet5.js';
-import { pretrainedUrl, type PretrainedName } from '../src/models/pretrained.js';
+import type { PretrainedName } from '../src/models/pretrained.js';
 import { adam, sdlm } from '../src/train/optimizers.js';
 
 const SEED = 1;
+const pretrainedUrl = (name: PretrainedName) => new URL(`../assets/pretrained/${name}.lenet5`, import.meta.url);
 const EPOCHS: Record<PretrainedName, number> = { modern: 40, classic: 20 };
 
 const args = process.argv.slice(2);

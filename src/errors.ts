@@ -40,12 +40,15 @@ export class Lenet5Error extends Error {
   constructor(code: Lenet5ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
+  // Each class names itself with a string literal (not `new.target.name`): minifiers rename classes, and a
+  // message must still read "InvalidArgumentError: ..." in a minified bundle.
+  override name = 'Lenet5Error';
 }
 
 /** Bytes that are not what they claim to be: bad IDX header, size mismatch, corrupt gzip, bad labels. */
 export class DataFormatError extends Lenet5Error {
+  override name = 'DataFormatError';
   constructor(
     message: string,
     /** The file, URL or label of the input at fault. */
@@ -61,6 +64,7 @@ export class DataFormatError extends Lenet5Error {
  * mismatch, unknown architecture, NaN/Inf weights, absurd sizes. The message starts with the source.
  */
 export class ModelFileError extends DataFormatError {
+  override name = 'ModelFileError';
   constructor(message: string, source?: string, options?: { cause?: unknown }) {
     super(message, source, { ...options, code: 'E_MODEL_FILE' });
   }
@@ -68,6 +72,7 @@ export class ModelFileError extends DataFormatError {
 
 /** An image file that the PNG/JPEG decoders cannot read (or that is too large to read safely). */
 export class ImageDecodeError extends Lenet5Error {
+  override name = 'ImageDecodeError';
   constructor(
     message: string,
     readonly source?: string,
@@ -79,6 +84,7 @@ export class ImageDecodeError extends Lenet5Error {
 
 /** A local file or folder that should hold the data is missing. */
 export class DataNotFoundError extends Lenet5Error {
+  override name = 'DataNotFoundError';
   constructor(
     message: string,
     readonly path?: string,
@@ -90,6 +96,7 @@ export class DataNotFoundError extends Lenet5Error {
 
 /** A download failed: network error, HTTP status, every mirror exhausted, or offline. */
 export class DownloadError extends Lenet5Error {
+  override name = 'DownloadError';
   constructor(
     message: string,
     readonly url?: string,
@@ -106,6 +113,7 @@ export class DownloadError extends Lenet5Error {
 
 /** A connection or a response that stalled for longer than the timeout. */
 export class DownloadTimeoutError extends DownloadError {
+  override name = 'DownloadTimeoutError';
   constructor(message: string, url?: string, options?: { cause?: unknown }) {
     super(message, url, undefined, { ...options, code: 'E_TIMEOUT' });
   }
@@ -113,6 +121,7 @@ export class DownloadTimeoutError extends DownloadError {
 
 /** Downloaded bytes whose checksum differs from the published one. */
 export class ChecksumError extends DownloadError {
+  override name = 'ChecksumError';
   constructor(
     message: string,
     url: string | undefined,
@@ -125,6 +134,7 @@ export class ChecksumError extends DownloadError {
 
 /** An image in which preprocessing found nothing to read (blank, or too little contrast). */
 export class NoInkError extends Lenet5Error {
+  override name = 'NoInkError';
   constructor(message: string) {
     super('E_NO_INK', message);
   }
@@ -135,6 +145,7 @@ export class NoInkError extends Lenet5Error {
  * larger than the dataset, NaN or negative learning rate, epochs <= 0, ...).
  */
 export class InvalidArgumentError extends Lenet5Error {
+  override name = 'InvalidArgumentError';
   constructor(message: string, options?: { cause?: unknown; code?: Lenet5ErrorCode }) {
     super(options?.code ?? 'E_INVALID_ARGUMENT', message, options);
   }
@@ -142,6 +153,7 @@ export class InvalidArgumentError extends Lenet5Error {
 
 /** A model or backend requested before `await init()` finished. */
 export class NotInitializedError extends InvalidArgumentError {
+  override name = 'NotInitializedError';
   constructor(message: string) {
     super(message, { code: 'E_NOT_INITIALIZED' });
   }
@@ -149,6 +161,7 @@ export class NotInitializedError extends InvalidArgumentError {
 
 /** A model used after `dispose()`. */
 export class DisposedError extends InvalidArgumentError {
+  override name = 'DisposedError';
   constructor(message: string) {
     super(message, { code: 'E_DISPOSED' });
   }
@@ -156,6 +169,7 @@ export class DisposedError extends InvalidArgumentError {
 
 /** A model, batch or optimizer state that would not fit under the configured memory maximum. */
 export class MemoryLimitError extends Lenet5Error {
+  override name = 'MemoryLimitError';
   constructor(
     message: string,
     /** Bytes the request needed. */
@@ -169,6 +183,7 @@ export class MemoryLimitError extends Lenet5Error {
 
 /** Training produced a non-finite loss, gradient or weight; the model keeps its last good weights. */
 export class TrainingDivergedError extends Lenet5Error {
+  override name = 'TrainingDivergedError';
   constructor(
     message: string,
     readonly where: {
@@ -189,6 +204,7 @@ export class TrainingDivergedError extends Lenet5Error {
 
 /** A checkpoint that cannot be written, or that belongs to a different model or run. */
 export class CheckpointError extends Lenet5Error {
+  override name = 'CheckpointError';
   constructor(
     message: string,
     readonly path?: string,

@@ -1,5 +1,7 @@
 /**
- * lenet5: LeNet-5 in Node and browsers. The browser/default entry; `index.node.ts` adds Node-only I/O.
+ * lenet5: LeNet-5 in Node and browsers. The core entry (`lenet5`): what inference and training need, in
+ * every environment. `lenet5/node` (index.node.ts) adds Node-only I/O; `lenet5/onnx` (onnx.ts) ONNX import
+ * and export, so that protobufjs is only in bundles that import it.
  */
 export { init, createBackend, hasRelaxedSimd, hasWasmSimd, isInitialized } from './backend/load.js';
 export type { InitOptions, InitResult, WasmSource } from './backend/load.js';
@@ -17,24 +19,23 @@ export { TABLE_I, classicLayers, modernLayers } from './models/presets.js';
 export type { ClassicOptions, ModernOptions } from './models/presets.js';
 export { DIGIT_BITMAPS, BITMAP_WIDTH, BITMAP_HEIGHT, digitPrototypes, renderPrototypes } from './models/bitmaps.js';
 export type { SummaryData } from './models/summary.js';
-export { pretrainedBytes, pretrainedUrl } from './models/pretrained.js';
+export { pretrainedBytes } from './models/pretrained.js';
 export type { PretrainedName, PretrainedSource } from './models/pretrained.js';
 export * from './layers/index.js';
 export { adam, sgd, sdlm } from './train/optimizers.js';
 export type { AdamOptions, SgdOptions, SdlmOptions, OptimizerSpec } from './train/optimizers.js';
 export { constantLr, stepLr, piecewiseLr, paperSchedule } from './train/schedules.js';
 export type { Schedule } from './train/schedules.js';
-export type { BatchInfo, BatchPrediction, EpochResult, Evaluation, FitOptions, History, ImageData } from './train/fit.js';
+export type { BatchInfo, EpochResult, FitOptions, History } from './train/fit.js';
+export type { BatchPrediction, Evaluation, ImageData } from './models/inference.js';
 export { ModelFileError, MAGIC as MODEL_FILE_MAGIC, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/format.js';
-export { toOnnx, fromOnnx, decodeOnnx, encodeOnnx, onnxExportInfo, OnnxError, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx.js';
-export type { FromOnnxOptions, OnnxExportInfo, OnnxOutputKind, OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx.js';
 export { classicModel, modernModel } from './models/presets.js';
 export { summaryData, summaryText } from './models/summary.js';
 export type { SummaryRow } from './models/summary.js';
 export { createOptimizer, estimateHessianDiagonal, SDLM_ETA_SCALE } from './train/optimizers.js';
 export type { Optimizer, EpochContext } from './train/optimizers.js';
-export { fit, evaluate, predictBatch } from './train/fit.js';
-export { ParallelPredictor, predictParallel, shardSizes, threadsUnavailable } from './train/parallel.js';
+export { evaluate, predictBatch } from './models/inference.js';
+export { threadsUnavailable } from './platform/worker-threads.js';
 export { Rng } from './train/rng.js';
 export { encodeModel, decodeModel } from './io/format.js';
 export type { ModelHeader, DecodedModel, TensorEntry, TrainingState } from './io/format.js';

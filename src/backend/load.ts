@@ -2,17 +2,15 @@
  * Loading the kernels: `init()` compiles the wasm module once; every model then gets its own instance
  * (and so its own memory and arena) from `createBackend()`.
  *
- * The module is embedded as base64, so the default path reads no file and resolves no URL: it works the
- * same in Node ESM, in esbuild/vite bundles and in a plain <script type=module>. `init({ wasm })`
- * overrides it with bytes, a URL or a Response.
+ * The kernels come from a generated module imported on demand (builds.ts): no file to serve, no URL to
+ * resolve, no bundler plugin, in Node ESM, every bundler and a plain <script type=module>; only the build
+ * this engine runs is loaded. `init({ wasm })` overrides it with bytes, a URL or a Response.
  */
-import { NotInitializedError } from '../errors.js';
+import { InvalidArgumentError, NotInitializedError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
+import { buildBytes, buildFile, buildName } from './builds.js';
 import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
-import { WASM_BASE64 } from './wasm-binary.generated.js';
-import { WASM_RELAXED_BASE64 } from '#relaxed-wasm';
-import { threadsWasmUrl, WASM_THREADS_BASE64, WASM_THREADS_RELAXED_BASE64 } from '#threads-wasm';
 
 export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
 
@@ -20,17 +18,16 @@ export interface InitOptions {
   /** Where to take the wasm from instead of the embedded copy: bytes, a URL (string or URL) or a Response. */
   wasm?: WasmSource;
   /**
-   * Use the relaxed-SIMD (fused multiply-add) kernels when the engine validates them (default true). Node
-   * embeds them; Node 20 accepts them only with --experimental-wasm-relaxed-simd (the CLI sets it).
+   * Use the relaxed-SIMD (fused multiply-add) kernels when the engine validates them (default true):
+   * Chromium does; Node 20 only with --experimental-wasm-relaxed-simd (the CLI sets it).
    */
   relaxedSimd?: boolean;
-  /** Where to take the relaxed-SIMD build from (browser bundles do not embed it): bytes, a URL or a Response. */
+  /** Where to take the relaxed-SIMD build from instead of the packaged one: bytes, a URL or a Response. */
   relaxedWasm?: WasmSource;
   /**
-   * Where to take the shared-memory build for `fit({ threads })` from where it is not embedded (browsers):
-   * bytes, a URL or a Response of lenet5.threads.wasm, or of lenet5.threads-relaxed.wasm when the
-   * relaxed-SIMD kernels are in use. Default: fetched on first use from the package's build/ folder
-   * (bundlers that follow `new URL(..., import.meta.url)`, such as vite, copy it).
+   * Where to take the shared-memory build for `fit({ threads })` from instead of the packaged one: bytes, a
+   * URL or a Response of lenet5.threads.wasm, or of lenet5.threads-relaxed.wasm when the relaxed-SIMD
+   * kernels are in use. Default: the packaged one, loaded on first use.
    */
   threadsWasm?: WasmSource;
   /** Force a backend: 'js' skips wasm entirely. Default: 'wasm' when the engine supports SIMD. */
@@ -79,12 +76,12 @@ let threadsSource: WasmSource | undefined;
 
 /**
  * The shared-memory build of the same kernels (imports `env.memory`, a shared WebAssembly.Memory), for
- * data-parallel workers: compiled once, with relaxed SIMD exactly when `init()` chose it. Node embeds it;
- * elsewhere it is fetched on first use (`init({ threadsWasm })`, else next to the package). Null where the
- * engine has no shared memory; throws, naming the URL, when it cannot be fetched.
+ * data-parallel workers: compiled once, with relaxed SIMD exactly when `init()` chose it, from the packaged
+ * build or `init({ threadsWasm })`. Null where the engine has no shared memory; throws, naming the URL,
+ * when a given source cannot be fetched.
  */
 export function threadsModule(): Promise<WebAssembly.Module | null> {
-  if (compiled === null) throw new Error("lenet5: call `await init()` before using worker threads");
+  if (compiled === null) throw new NotInitializedError('lenet5: call `await init()` before using worker threads');
   if (threadsCompiled === null) {
     const pending = compileThreads(compiledRelaxed);
     threadsCompiled = pending;
@@ -98,22 +95,15 @@ export function threadsModule(): Promise<WebAssembly.Module | null> {
 
 async function compileThreads(relaxed: boolean): Promise<WebAssembly.Module | null> {
   if (typeof SharedArrayBuffer !== 'function') return null;
-  const b64 = relaxed ? WASM_THREADS_RELAXED_BASE64 : WASM_THREADS_BASE64;
-  if (b64 !== null) {
-    const bytes = decodeBase64(b64);
+  if (threadsSource === undefined) {
+    const bytes = await buildBytes(buildName({ relaxed, threads: true }));
     return WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null;
   }
-  const source = threadsSource ?? threadsWasmUrl(relaxed);
-  const file = relaxed ? 'lenet5.threads-relaxed.wasm' : 'lenet5.threads.wasm';
-  if (source === undefined || source === null) {
-    throw new Error(`lenet5: cannot tell where the shared-memory kernels are in this bundle; serve ${file} ` +
-      'and pass its URL as init({ threadsWasm })');
-  }
   try {
-    return await compileFrom(source);
+    return await compileFrom(threadsSource);
   } catch (err) {
-    throw new Error(`${(err as Error).message} (threads need the shared-memory kernels: serve ${file} and pass ` +
-      'its URL as init({ threadsWasm }))', { cause: err });
+    throw new InvalidArgumentError(`${(err as Error).message} (init({ threadsWasm }) must give ` +
+      `${buildFile(buildName({ relaxed, threads: true }))}, the shared-memory kernels)`, { cause: err });
   }
 }
 
@@ -139,12 +129,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     return { backend: 'js', simd, relaxedSimd: false };
   }
   // An explicit `wasm` is used as given; otherwise the relaxed build where the engine runs it.
-  const relaxed = options.wasm === undefined && options.relaxedSimd !== false && hasRelaxedSimd() &&
-    (options.relaxedWasm !== undefined || WASM_RELAXED_BASE64 !== null);
+  const relaxed = options.wasm === undefined && options.relaxedSimd !== false && hasRelaxedSimd();
   if (options.wasm !== undefined) compiled = await compileFrom(options.wasm);
-  else if (!relaxed) compiled = await compileEmbedded();
-  else if (options.relaxedWasm !== undefined) compiled = await compileFrom(options.relaxedWasm);
-  else compiled = await compileBytes(decodeBase64(WASM_RELAXED_BASE64!), 'the embedded relaxed-SIMD kernels');
+  else if (relaxed && options.relaxedWasm !== undefined) compiled = await compileFrom(options.relaxedWasm);
+  else {
+    const name = buildName({ relaxed, threads: false });
+    compiled = await compileBytes(await buildBytes(name), `the packaged kernels (${buildFile(name)})`);
+  }
   compiledRelaxed = relaxed;
   threadsSource = options.threadsWasm;
   threadsCompiled = null;
@@ -168,17 +159,6 @@ export function createBackend(name?: BackendName, maxBytes?: number): Backend {
     throw new NotInitializedError("lenet5: the wasm backend is not loaded; call `await init()` (without backend: 'js') first");
   }
   return createWasmBackend(compiled, maxBytes);
-}
-
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-async function compileEmbedded(): Promise<WebAssembly.Module> {
-  return compileBytes(decodeBase64(WASM_BASE64), 'the embedded kernels');
 }
 
 async function compileBytes(bytes: BufferSource, what: string): Promise<WebAssembly.Module> {

@@ -4,9 +4,12 @@ import { InvalidArgumentError } from '../errors.js';
 import { convScratchLength, type Kernels } from './kernels.js';
 
 /** The module's exports: every kernel over byte offsets, plus the memory and where the heap starts. */
-export interface WasmExports extends Kernels<number, number> {
+export interface WasmExports extends Omit<Kernels<number, number>, 'adamUpdate'> {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
+  /** Takes the bias corrections c1 = 1 / (1 - beta1^t), c2 = 1 / (1 - beta2^t) where the others take t. */
+  adamUpdate(param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, c1: number, c2: number): void;
 }
 
 const p = (r: Region | null): number => (r === null ? 0 : r.ptr);
@@ -96,8 +99,10 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
     scaleAdd: (dst, src, n, a, b) => k.scaleAdd(dst.ptr, src.ptr, n, a, b),
     sgdUpdate: (param, grad, velocity, n, lr, momentum, weightDecay, nesterov) =>
       k.sgdUpdate(param.ptr, grad.ptr, velocity.ptr, n, lr, momentum, weightDecay, nesterov),
+    // The kernel takes the bias corrections (assembly/optim.ts says why), computed here in f64.
     adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
-      k.adamUpdate(param.ptr, grad.ptr, m.ptr, v.ptr, n, lr, beta1, beta2, eps, weightDecay, t),
+      k.adamUpdate(param.ptr, grad.ptr, m.ptr, v.ptr, n, lr, beta1, beta2, eps, weightDecay,
+        1 / (1 - Math.pow(Math.fround(beta1), t)), 1 / (1 - Math.pow(Math.fround(beta2), t))),
     square: (out, inp, n) => k.square(out.ptr, inp.ptr, n),
     tanhBackward2: (d2inp, d2out, out, n) => k.tanhBackward2(d2inp.ptr, d2out.ptr, out.ptr, n),
     avgPoolBackward2: (d2inp, d2out, N, C, H, W) => k.avgPoolBackward2(d2inp.ptr, d2out.ptr, N, C, H, W),

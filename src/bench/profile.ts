@@ -5,7 +5,7 @@
  * forward pass as predictBatch runs it, in microseconds per image (the inference benchmark's `perLayer`).
  */
 import type { BackendName } from '../backend/backend.js';
-import { PREDICT_SLICE } from '../train/fit.js';
+import { PREDICT_SLICE } from '../models/inference.js';
 import { adam, createOptimizer, sdlm } from '../train/optimizers.js';
 import { benchNet, randomData, type Preset } from './inputs.js';
 

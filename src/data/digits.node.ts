@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from './dataset.js';
-import { defaultDigitsUrl, digitsFromPng, loadDigits as loadDigitsWithFetch } from './digits.js';
+import { digitsFromPng, loadDigits as loadDigitsWithFetch } from './digits.js';
 import type { LoadDigitsOptions } from './digits.js';
 import { DataNotFoundError } from './errors.js';
 
@@ -13,7 +13,7 @@ export interface LoadDigitsNodeOptions extends LoadDigitsOptions {
 
 export async function loadDigits(options: LoadDigitsNodeOptions = {}): Promise<Dataset> {
   if (options.bytes) return digitsFromPng(options.bytes);
-  const url = options.url ?? defaultDigitsUrl();
+  const url = options.url ?? new URL('../../assets/digits.png', import.meta.url);
   if (!options.path && !String(url).startsWith('file:')) {
     return loadDigitsWithFetch(options);
   }

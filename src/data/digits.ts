@@ -4,22 +4,18 @@
  * 28x28 dataset, through the same recipe as user images (crop to ink, longer side to 20 px, centre of
  * mass at the centre). This is the data that works with no network and no data folder.
  *
- * Where the file comes from: in browsers it is fetched from `new URL('../../assets/digits.png',
- * import.meta.url)`, i.e. the package's own `assets/` folder next to `dist/` (Vite and esbuild's
- * `new URL(..., import.meta.url)` handling copy it into a bundle); pass `url` (or `bytes`) when the page
- * serves it elsewhere. Node reads the same file from the package folder (see `digits.node.ts`).
+ * Where the file comes from: by default from a generated module that carries it (digits-png.generated.ts,
+ * scripts/embed-assets.mjs), imported only when `loadDigits()` runs, so every bundler splits it into a chunk
+ * of its own and an app that never calls it does not carry it; `url` fetches it instead, `bytes` takes it as
+ * given. Node reads the same file from the package folder (see `digits.node.ts`).
  */
+import { embeddedBytes } from '../embedded.js';
 import { Dataset } from './dataset.js';
 import { decodeImage } from './decode.js';
 import { DataFormatError, DownloadError, NoInkError } from './errors.js';
 import { preprocessInto } from './image.js';
 
 export const DIGITS_SHEET = { width: 2000, height: 1000, glyph: 20, perRow: 100, rowsPerClass: 5 } as const;
-
-/** URL of the packaged sprite sheet, relative to this module. */
-export function defaultDigitsUrl(): URL {
-  return new URL('../../assets/digits.png', import.meta.url);
-}
 
 /** Turns the bytes of digits.png into a 5,000-sample 28x28 dataset, ordered by class (shuffle before use). */
 export async function digitsFromPng(bytes: Uint8Array, name = 'digits.png'): Promise<Dataset> {
@@ -56,7 +52,7 @@ export async function digitsFromPng(bytes: Uint8Array, name = 'digits.png'): Pro
 }
 
 export interface LoadDigitsOptions {
-  /** Where to fetch digits.png from (default: the package's assets folder, see above). */
+  /** Where to fetch digits.png from (default: the copy carried by the package, see above). */
   url?: string | URL;
   /** The file's bytes, when the caller already has them. */
   bytes?: Uint8Array;
@@ -64,17 +60,18 @@ export interface LoadDigitsOptions {
   fetch?: typeof fetch;
 }
 
-/** The packaged digits as a Dataset, loaded with fetch (browsers; also works in Node for file-free URLs). */
+/** The packaged digits as a Dataset (or a sheet like it fetched from `url`). */
 export async function loadDigits(options: LoadDigitsOptions = {}): Promise<Dataset> {
   if (options.bytes) return digitsFromPng(options.bytes);
-  const url = String(options.url ?? defaultDigitsUrl());
+  if (options.url === undefined) return digitsFromPng(embeddedBytes(await import('./digits-png.generated.js')));
+  const url = String(options.url);
   const f = options.fetch ?? globalThis.fetch;
   let res: Response;
   try {
     res = await f(url);
   } catch (err) {
     throw new DownloadError(
-      `digits.png: cannot fetch ${url} (${(err as Error).message}); serve the package's assets/digits.png and pass loadDigits({ url })`,
+      `digits.png: cannot fetch ${url} (${(err as Error).message}); check the URL, or call loadDigits() without one for the packaged copy`,
       url,
       undefined,
       { cause: err },
@@ -82,7 +79,7 @@ export async function loadDigits(options: LoadDigitsOptions = {}): Promise<Datas
   }
   if (!res.ok) {
     throw new DownloadError(
-      `digits.png: ${url} answered HTTP ${res.status}; serve the package's assets/digits.png and pass loadDigits({ url })`,
+      `digits.png: ${url} answered HTTP ${res.status}; check the URL, or call loadDigits() without one for the packaged copy`,
       url,
       res.status,
     );

@@ -22,7 +22,7 @@ export { preprocessImage, preprocessInto, toGray } from './image.js';
 export type { GrayImage, RasterImage, PreprocessOptions } from './image.js';
 export { decodeImage, decodeRaster, detectImageFormat } from './decode.js';
 export type { DecodeOptions, ImageFormat } from './decode.js';
-export { loadDigits, digitsFromPng, defaultDigitsUrl } from './digits.js';
+export { loadDigits, digitsFromPng } from './digits.js';
 export type { LoadDigitsOptions } from './digits.js';
 export { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 export type { AffineParams, Distortion, DistortionOptions } from './distort.js';

@@ -43,7 +43,9 @@ export const ONNX_IR_VERSION = 7;
 export const ONNX_INPUT_NAME = 'input';
 
 /** An ONNX file that cannot be read or does not fit the model; the message names the first problem. */
-export class OnnxError extends ModelFileError {}
+export class OnnxError extends ModelFileError {
+  override name = 'OnnxError';
+}
 
 // ------------------------------------------------------------------------------------------- messages
 

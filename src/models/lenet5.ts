@@ -12,13 +12,12 @@ import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
 import { CheckpointError, DisposedError, InvalidArgumentError, ModelFileError } from '../errors.js';
-import { canWriteFiles, readIfExists, writeFileAtomic } from '#file-atomic';
+import { isNode } from '../platform/node-builtin.js';
 import { decodeModel, encodeModel, type DecodedModel } from '../io/format.js';
-import { fromOnnx, toOnnx, type FromOnnxOptions } from '../io/onnx.js';
-import { evaluate, fit, predictBatch, type BatchPrediction, type Evaluation, type FitOptions, type History,
-  type ImageData, type TrainingProgress } from '../train/fit.js';
+import type { FitOptions, History, TrainingProgress } from '../train/fit.js';
+import { evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData } from './inference.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
-import { ParallelPredictor, threadsUnavailable } from '../train/parallel.js';
+import { threadsUnavailable } from '../platform/worker-threads.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
@@ -64,7 +63,7 @@ function sameSpec(a: OptimizerSpec, b: OptimizerSpec): boolean {
 /** Atomic write (temp file + fsync + rename); failures become a CheckpointError naming the path. */
 export async function writeFileChecked(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await writeFileAtomic(path, bytes);
+    await (await import('../platform/file-atomic.js')).writeFileAtomic(path, bytes);
   } catch (err) {
     throw new CheckpointError(`${path}: cannot write the file (${(err as { code?: string }).code ?? (err as Error).message}); ` +
       'check that the folder exists and is writable', path, { cause: err });
@@ -172,23 +171,14 @@ export class LeNet5 {
   }
 
   /**
-   * A pretrained model shipped in the package (trained by `npm run pretrain` on the bundled digits):
-   * read from the package folder in Node, fetched next to the module in browsers (or from `url`/`bytes`).
+   * A pretrained model shipped in the package (trained by `npm run pretrain` on the bundled digits). Its
+   * weights are a module of the package imported on this call, so bundlers split them into a chunk of their
+   * own with no configuration; `url` fetches a model file instead, `bytes` takes it as given.
    */
   static async pretrained(name: PretrainedName, opts: Omit<ModelOptions, 'seed'> & PretrainedSource = {}): Promise<LeNet5> {
     const { url, bytes, ...rest } = opts;
     const source: PretrainedSource = url === undefined ? (bytes === undefined ? {} : { bytes }) : { url };
     return LeNet5.load(await pretrainedBytes(name, source), { ...rest, source: `pretrained ${name} model` });
-  }
-
-  /** A modern LeNet-5 with the weights of an ONNX model of that architecture (PyTorch, Keras, ours). */
-  static fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: FromOnnxOptions = {}): LeNet5 {
-    return fromOnnx(bytes, opts);
-  }
-
-  /** The model as ONNX bytes (opset 13): input float32 [N, 1, 28, 28], pixels in [0, 1]. */
-  toOnnx(): Uint8Array {
-    return toOnnx(this);
   }
 
   /** The model as bytes (JSON header + float32 payload); `training: true` adds optimizer state to resume. */
@@ -233,7 +223,7 @@ export class LeNet5 {
     if (ck !== undefined && (ck === null || typeof ck !== 'object' || (ck.path === undefined && ck.write === undefined))) {
       throw new InvalidArgumentError('fit: checkpoint needs a path (Node) or a write(bytes) callback');
     }
-    if (ck?.path !== undefined && !canWriteFiles) {
+    if (ck?.path !== undefined && !isNode()) {
       throw new InvalidArgumentError('fit: checkpoint.path needs the Node entry of lenet5; in browsers pass checkpoint.write(bytes)');
     }
     let resumeFrom: TrainingProgress | undefined;
@@ -245,7 +235,7 @@ export class LeNet5 {
         source = 'checkpoint';
       } else if (ck?.path !== undefined) {
         try {
-          bytes = await readIfExists(ck.path);
+          bytes = await (await import('../platform/file-atomic.js')).readIfExists(ck.path);
         } catch (err) {
           throw new CheckpointError(`${ck.path}: cannot read the checkpoint (${(err as { code?: string }).code ?? (err as Error).message})`,
             ck.path, { cause: err });
@@ -281,6 +271,8 @@ export class LeNet5 {
       if (ck.write) await ck.write(bytes, p);
       if (ck.path !== undefined) await writeFileChecked(ck.path, bytes);
     };
+    // Imported on first use: an app that only predicts never loads the training loop.
+    const { fit } = await import('../train/fit.js');
     const history = await fit(model, train, {
       ...opts,
       batchSize: opts.batchSize ?? this.defaultBatchSize,
@@ -343,7 +335,8 @@ export class LeNet5 {
   async predictor(opts: { threads?: number; workerUrl?: URL | string; capacity?: number; warn?: (message: string) => void } = {}):
     Promise<BatchPredictor> {
     const threads = opts.threads ?? 2;
-    const p = threads === 1 ? null : await ParallelPredictor.create(this.model, threads, {
+    // Imported on first use: the threads code is a chunk of its own, which its Web Workers load (parallel.ts).
+    const p = threads === 1 ? null : await (await import('../train/parallel.js')).ParallelPredictor.create(this.model, threads, {
       ...(opts.capacity !== undefined ? { capacity: opts.capacity } : {}),
       ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}),
     });

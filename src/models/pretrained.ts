@@ -1,24 +1,22 @@
 /**
- * The pretrained models shipped in the package (assets/pretrained/*.lenet5), trained by
- * `npm run pretrain` on the bundled digits with the MNIST recipe and distortions.
+ * The pretrained models shipped in the package (assets/pretrained/*.lenet5, trained by `npm run pretrain`).
  *
- * Located next to the module through `import.meta.url`, so Node reads the package folder and a browser
- * (or a bundler that copies assets, such as vite) fetches the file; `url` or `bytes` override that.
+ * Each model file is carried by a generated module (src/models/weights/, scripts/embed-assets.mjs) that is
+ * imported only when `LeNet5.pretrained(name)` asks for it: bundlers split it into a chunk of its own (an
+ * app that never calls it downloads nothing), Node reads it from the package folder, and no URL has to be
+ * resolved or served. `url` or `bytes` override that.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { readFileUrl } from '#read-file';
+import { embeddedBytes } from '../embedded.js';
+import { DataNotFoundError, DownloadError, InvalidArgumentError } from '../errors.js';
+import { isNode, nodeBuiltin } from '../platform/node-builtin.js';
 
 export type PretrainedName = 'modern' | 'classic';
 
 export interface PretrainedSource {
-  /** Where to fetch the model file instead of the packaged one. */
+  /** Where to fetch the model file instead of the packaged one (a file: URL or path is read in Node). */
   url?: string | URL;
   /** The model file's bytes, already in hand. */
   bytes?: Uint8Array;
-}
-
-export function pretrainedUrl(name: PretrainedName): URL {
-  return new URL(`../../assets/pretrained/${name}.lenet5`, import.meta.url);
 }
 
 /** The bytes of a pretrained model file. */
@@ -27,17 +25,30 @@ export async function pretrainedBytes(name: PretrainedName, source: PretrainedSo
     throw new InvalidArgumentError(`pretrained: unknown model '${String(name)}'; use 'modern' or 'classic'`);
   }
   if (source.bytes) return source.bytes;
-  const url = source.url === undefined ? pretrainedUrl(name) : new URL(source.url, import.meta.url);
-  if (url.protocol === 'file:') {
-    // Node (fetch() cannot read file: URLs); `#read-file` resolves to the fs-based reader there only.
+  if (source.url !== undefined) return fetchModel(name, source.url);
+  // Literal specifiers, one per model, so that bundlers see both and make each its own chunk.
+  return embeddedBytes(name === 'modern' ? await import('./weights/modern.generated.js') : await import('./weights/classic.generated.js'));
+}
+
+async function fetchModel(name: PretrainedName, where: string | URL): Promise<Uint8Array> {
+  const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
+  const url = new URL(where, base);
+  if (url.protocol === 'file:' && isNode()) {
+    // fetch() cannot read file: URLs.
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     try {
-      return await readFileUrl(url);
+      return new Uint8Array(await readFile(url));
     } catch (err) {
-      throw new Error(`pretrained ${name}: cannot read ${url.pathname} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
-        'the package is missing its assets/ folder: reinstall it', { cause: err });
+      throw new DataNotFoundError(`pretrained ${name}: cannot read ${url.pathname} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? String(err)})`, url.pathname, { cause: err });
     }
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`pretrained ${name}: fetching ${url.href} failed: HTTP ${res.status}`);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new DownloadError(`pretrained ${name}: cannot fetch ${url.href} (${(err as Error).message})`, url.href, undefined, { cause: err });
+  }
+  if (!res.ok) throw new DownloadError(`pretrained ${name}: fetching ${url.href} failed: HTTP ${res.status}`, url.href, res.status);
   return new Uint8Array(await res.arrayBuffer());
 }

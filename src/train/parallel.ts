@@ -17,7 +17,9 @@
  *
  * Threads hand off through Atomics on a small control block in the shared memory (no messages per step;
  * layout and the workers' loop in replica.ts). Node runs the workers on worker_threads, browsers on module
- * Web Workers (`#worker-threads`), which need a cross-origin isolated page for the shared memory.
+ * Web Workers (platform/worker-threads.ts), which need a cross-origin isolated page for the shared memory.
+ * This module is imported with `import()` (by fit and LeNet5.predictor) when threads are asked for, so apps
+ * that never use them do not load it.
  *
  * Waiting for the workers: browsers forbid Atomics.wait on a page's main (window) thread, so there the
  * coordinator awaits Atomics.waitAsync instead (Chromium, Safari), which also lets the page's event loop
@@ -27,7 +29,8 @@
  * Where the thread may not block and the engine has no waitAsync, fit falls back to one thread with a
  * notice naming the fix (call fit from a Web Worker), as it does without isolation or SharedArrayBuffer.
  */
-import { startThread, threadsMissing, type ThreadHandle } from '#worker-threads';
+import { startThread, type ThreadHandle } from '../platform/start-thread.js';
+import { canBlock, threadsUnavailable, waitAsync } from '../platform/worker-threads.js';
 import type { Backend } from '../backend/backend.js';
 import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
@@ -35,13 +38,15 @@ import { createWasmBackend } from '../backend/wasm-backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
-import { countCorrect, firstNonFiniteActivation, type BatchGradients, type BatchPrediction, type BatchResult } from './fit.js';
+import { countCorrect, firstNonFiniteActivation, type BatchPrediction } from '../models/inference.js';
+import type { BatchGradients, BatchResult } from './fit.js';
 import {
   CMD, CMD_EXIT, CMD_FORWARD, CMD_TRAIN, CTRL_BYTES, CTRL_INTS, DONE, FAILED, GEN, SEED, SHARDS, sequentialFromConfig,
   type WorkerReady, type WorkerSetup,
 } from './replica.js';
 
 export { CMD_EXIT, CMD_FORWARD, CMD_TRAIN, sequentialFromConfig, type WorkerSetup };
+
 
 const PAGE = 65536;
 
@@ -50,42 +55,6 @@ export function shardSizes(N: number, threads: number): number[] {
   const base = Math.floor(N / threads);
   const extra = N % threads;
   return Array.from({ length: threads }, (_, t) => base + (t < extra ? 1 : 0));
-}
-
-type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
-const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-
-let blocking: boolean | null = null;
-
-/**
- * Whether this thread may block in Atomics.wait: a wait on a value that does not match returns at once
- * where blocking is allowed and throws (TypeError) on a browser's window thread.
- */
-function canBlock(): boolean {
-  if (blocking === null) {
-    try {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-      blocking = true;
-    } catch {
-      blocking = false;
-    }
-  }
-  return blocking;
-}
-
-/** Where `threads` > 1 cannot run, the reason (fit then trains on one thread and says why). */
-export function threadsUnavailable(): string | null {
-  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
-  if (g.process?.versions?.node === undefined && g.crossOriginIsolated !== true) {
-    return 'worker threads need a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for shared memory';
-  }
-  if (typeof SharedArrayBuffer !== 'function') return 'this engine has no SharedArrayBuffer';
-  const missing = threadsMissing();
-  if (missing !== null) return missing;
-  if (!canBlock() && typeof waitAsync !== 'function') {
-    return 'this thread may not block on Atomics.wait and the engine has no Atomics.waitAsync; call fit from a Web Worker';
-  }
-  return null;
 }
 
 /** Replicas of one model over a shared memory, one per thread; replica 0 runs on the calling thread. */
@@ -145,8 +114,7 @@ export class ReplicaPool {
         const setup: WorkerSetup = {
           module, ...at(t), config, capacity, ctrl: ctrlAt, index: t, params0: replicas[0]!.paramsRegion.ptr,
         };
-        const w = startThread(url, setup);
-        if (w === null) throw new Error('worker threads are not available here');
+        const w = await startThread(url, setup);
         workers.push(w);
         const ready = await new Promise<WorkerReady>((resolve, reject) => {
           w.once('message', (m) => resolve(m as WorkerReady));

@@ -1,11 +1,12 @@
 /**
- * A data-parallel training thread in a browser: a module Web Worker (`new Worker(url, { type: 'module' })`)
- * whose first message is the setup (module and shared memory structured-cloned, which needs a
- * cross-origin isolated page); the step loop is replica.ts's, as in the Node thread (worker.ts).
+ * A data-parallel training thread in a browser: a Web Worker whose first message is the setup (module and
+ * shared memory structured-cloned, which needs a cross-origin isolated page); the step loop is replica.ts's,
+ * as in the Node thread (worker.ts).
  *
- * Bundlers that follow `new Worker(new URL(..., import.meta.url))` (vite, webpack) build it from the
- * library's own reference; elsewhere bundle `lenet5/worker` as a second entry point and pass its URL as
- * fit's `workerUrl`.
+ * The library starts it from a copy bundled into one script at build time (scripts/build-worker.mjs, run
+ * from a blob: URL, see platform/start-thread.ts), so no bundler has to find it. It is also the
+ * `lenet5/worker` entry, for pages whose Content-Security-Policy forbids blob: workers: bundle it and pass
+ * its URL as `workerUrl`.
  */
 import { serveSteps, type WorkerReady, type WorkerSetup } from './replica.js';
 

@@ -23,11 +23,10 @@ import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, launchCh
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-// Size budgets (min+gzip), generous against the measured figures in the closing note: a regression that
-// pulls Node code, a decoder or a second copy of the kernels into browser bundles fails here. The JS
-// budget includes protobufjs (~29 KB min+gzip), which `net.toOnnx()` / `LeNet5.fromOnnx()` bring in.
-const BUDGET_JS_GZ = 64 * 1024;
-const BUDGET_WASM_GZ = 32 * 1024;
+// The size budget (min+gzip) of a small app: what a page loads before its first prediction, the kernels
+// included. A regression that pulls Node code, protobufjs, a decoder, the training loop or a second copy of
+// the kernels into it fails here.
+const BUDGET_APP_GZ = 50 * 1024;
 
 let dir = '';
 let browser: Browser | null = null;
@@ -158,38 +157,41 @@ describeInChromium('lenet5 in browser bundles, run in Chromium' + chromiumNote, 
     figures['vite'] = { initPretrainedDigitsMs: Math.round(r['ms'] as number) };
   });
 
-  it('stays small: the library min+gzip, JS and wasm measured separately, within budget', async () => {
-    writeFileSync(join(dir, 'size.js'), "export { init, LeNet5 } from 'lenet5';\n");
+  it('stays small: an app of init, LeNet5 and preprocessImage loads at most 50 KiB gzipped, kernels included', async () => {
+    writeFileSync(join(dir, 'size.js'), `import { init, LeNet5, preprocessImage } from 'lenet5';
+await init();
+const net = await LeNet5.pretrained('modern');
+const img = preprocessImage({ data: new Uint8Array(784).fill(255, 300, 320), width: 28, height: 28, channels: 1 });
+document.title = String(net.predict(img.data).label);
+`);
+    const outdir = join(dir, 'size-split');
     const result = await esbuild({
-      entryPoints: [join(dir, 'size.js')],
-      absWorkingDir: dir,
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      minify: true,
-      write: false,
-      logLevel: 'silent',
+      entryPoints: [join(dir, 'size.js')], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'esm',
+      minify: true, splitting: true, outdir, metafile: true, logLevel: 'silent',
     });
-    const code = result.outputFiles[0]!.text;
-    // The kernels ride in the JS as one base64 string; split it out to weigh JS and wasm apart.
-    const generated = readFileSync(join(dir, 'node_modules/lenet5/dist/backend/wasm-binary.generated.js'), 'utf8');
-    const b64 = /["'`]([A-Za-z0-9+/=]{1000,})["'`]/.exec(generated)![1]!;
-    expect(code).toContain(b64);
-    const jsOnly = code.replace(b64, '');
-    const wasm = readFileSync(join(dir, 'node_modules/lenet5/build/lenet5.wasm'));
-    const gz = (b: string | Uint8Array): number => gzipSync(b, { level: 9 }).length;
-    const sizes = {
-      bundleMinBytes: code.length,
-      bundleMinGzipBytes: gz(code),
-      jsMinBytes: jsOnly.length,
-      jsMinGzipBytes: gz(jsOnly),
-      wasmBytes: wasm.length,
-      wasmGzipBytes: gz(wasm),
-      wasmBase64GzipBytes: gz(b64),
-    };
+    const outputs = result.metafile.outputs;
+    const gz = (file: string): number => gzipSync(readFileSync(join(dir, file)), { level: 9 }).length;
+    // What the page loads before its first line runs: the entry chunk and the chunks it imports statically.
+    const entry = Object.keys(outputs).find((f) => f.endsWith('/size.js'))!;
+    const upFront = new Set<string>();
+    const stack = [entry];
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if (upFront.has(f)) continue;
+      upFront.add(f);
+      for (const i of outputs[f]!.imports) if (i.kind === 'import-statement') stack.push(i.path);
+    }
+    const chunkOf = (input: string): string => Object.keys(outputs).find((f) =>
+      Object.keys(outputs[f]!.inputs).some((i) => i.endsWith(input)))!;
+    // init() then imports the one build of the kernels this engine runs (Chromium: relaxed SIMD).
+    const kernels = chunkOf('dist/backend/wasm/release-relaxed.generated.js');
+    const model = chunkOf('dist/models/weights/modern.generated.js');
+    const protobuf = Object.keys(outputs).filter((f) => Object.keys(outputs[f]!.inputs).some((i) => i.includes('protobufjs')));
+    const js = [...upFront].reduce((t, f) => t + gz(f), 0);
+    const sizes = { appJsGzipBytes: js, kernelsGzipBytes: gz(kernels), appTotalGzipBytes: js + gz(kernels), pretrainedModernGzipBytes: gz(model) };
     figures['size'] = sizes;
-    expect(Buffer.from(b64, 'base64').equals(wasm)).toBe(true);
-    expect(sizes.jsMinGzipBytes, `library JS min+gzip ${sizes.jsMinGzipBytes} B`).toBeLessThan(BUDGET_JS_GZ);
-    expect(sizes.wasmGzipBytes, `wasm gzip ${sizes.wasmGzipBytes} B`).toBeLessThan(BUDGET_WASM_GZ);
+    expect(protobuf, 'protobufjs is only in apps that import lenet5/onnx').toEqual([]);
+    expect(upFront.has(model) || upFront.has(kernels), 'the weights and the kernels are chunks loaded on demand').toBe(false);
+    expect(sizes.appTotalGzipBytes, `app JS ${js} B + kernels ${gz(kernels)} B, gzipped`).toBeLessThanOrEqual(BUDGET_APP_GZ);
   });
 });

@@ -40,13 +40,18 @@ interface Experiment {
 interface Options {
   /** Threads of each run, in order, all from the same initial weights and seeds. */
   threads: number[];
-  /** Pass the served worker bundle and threads wasm (an esbuild bundle cannot find the library's own). */
+  /**
+   * Pass the served worker bundle and threads wasm (the baseline build, so init also takes the baseline
+   * kernels) instead of the library's own, which it finds by itself in any bundle.
+   */
   urls: boolean;
   n: number;
   epochs: number;
   batchSize: number;
   /** The worker bundle's file name (default the served one). */
   workerFile?: string;
+  /** The threads wasm's file name (default the served one). */
+  threadsWasmFile?: string;
 }
 
 // Shared by the page and the trainer worker: the experiment, counting the Web Workers it starts.
@@ -72,7 +77,7 @@ export async function experiment(o) {
     };
   }
   const base = new URL('./', self.location.href);
-  await init(o.urls ? { threadsWasm: new URL('lenet5.threads.wasm', base) } : {});
+  await init(o.urls ? { relaxedSimd: false, threadsWasm: new URL(o.threadsWasmFile ?? 'lenet5.threads.wasm', base) } : {});
   const train = data(o.n, 5);
   const runs = [];
   for (const threads of o.threads) {
@@ -187,8 +192,7 @@ beforeAll(async () => {
     '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>loading</title><script type="module" src="page.js"></script>');
   urls.isolated = await serve(site, true);
   urls.plain = await serve(site, false);
-  // The same page built by vite with no plugin and no config, which follows `new Worker(new URL(...))` and
-  // `new URL(..., import.meta.url)` into the package: threads must work with no URL given.
+  // The same page built by vite with no plugin and no config: threads must work with no URL given.
   writeFileSync(join(dir, 'index.html'),
     '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>loading</title><script type="module" src="./page.js"></script>');
   await viteBuild({ root: dir, configFile: false, logLevel: 'silent', build: { outDir: join(dir, 'vite-dist') } });
@@ -253,9 +257,10 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
     expect(maxDiff(two.params, one.params)).toBe(0);
   }, 60_000);
 
-  // An esbuild bundle resolves the library's own URLs against itself, where nothing is served.
+  // URLs given by the page that point nowhere.
   it.each([
-    ['the threads wasm', { urls: false }, /lenet5\.threads\.wasm.*init\(\{ threadsWasm \}\)/],
+    ['the threads wasm', { urls: true, threadsWasmFile: 'missing.wasm' },
+      /missing\.wasm failed: HTTP 404 \(init\(\{ threadsWasm \}\) must give lenet5\.threads\.wasm/],
     ['the worker script', { urls: true, workerFile: 'missing-worker.js' }, /could not start the worker thread \S*missing-worker\.js/],
   ] as const)('names %s when it cannot be loaded, and how to point at it', async (_what, o, message) => {
     const page = await browser!.context.newPage();
@@ -271,6 +276,15 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
   }, 60_000);
 
   for (const where of ['inWindow', 'inWorker'] as const) {
+    it(`an esbuild bundle (one file, no splitting) finds the thread script and the threads wasm by itself (${where})`, async () => {
+      const r = await runExperiment(urls.isolated, where, { ...SMALL, urls: false });
+      const [one, two] = r.runs as [Run, Run];
+      expect(two.warnings).toEqual([]);
+      expect([one.threads, two.threads]).toEqual([1, 2]);
+      expect(r.workersStarted).toBe(1);
+      expectSameTraining(one, two);
+    }, 60_000);
+
     it(`a vite build finds the worker script and the threads wasm by itself (${where})`, async () => {
       const r = await runExperiment(urls.vite, where, { ...SMALL, urls: false });
       const [one, two] = r.runs as [Run, Run];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { defaultDigitsUrl, loadDigits as loadDigitsWeb } from '../../src/data/digits.js';
+import { loadDigits as loadDigitsWeb } from '../../src/data/digits.js';
 import { loadDigits } from '../../src/data/digits.node.js';
 import { DataNotFoundError, DownloadError } from '../../src/data/errors.js';
 import { decodeImage } from '../../src/data/decode.js';
@@ -98,10 +98,12 @@ describe('loadDigits (the packaged digits.png)', () => {
     test('a 404 names the URL and the fix', async () => {
       const err = await loadDigitsWeb({ url: `${server.url}/nope.png` }).catch((e: unknown) => e as DownloadError);
       expect(err).toBeInstanceOf(DownloadError);
-      expect((err as DownloadError).message).toMatch(/nope\.png answered HTTP 404; serve the package's assets\/digits\.png/);
+      expect((err as DownloadError).message).toMatch(/nope\.png answered HTTP 404; check the URL, or call loadDigits\(\) without one/);
     });
-    test('the default URL points at the package assets folder', () => {
-      expect(defaultDigitsUrl().href).toMatch(/\/assets\/digits\.png$/);
+    test('without a URL, the browser loader takes the copy the package carries: the same dataset as the file', async () => {
+      const web = await loadDigitsWeb();
+      expect(Buffer.compare(Buffer.from(web.images), Buffer.from(ds.images))).toBe(0);
+      expect(Buffer.compare(Buffer.from(web.labels), Buffer.from(ds.labels))).toBe(0);
     });
   });
 });

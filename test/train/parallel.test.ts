@@ -9,8 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../../dist/index.node.js';
+import { predictParallel, shardSizes } from '../../dist/train/parallel.js';
 
-const { init, LeNet5, sdlm, sgd, predictParallel, shardSizes, TrainingDivergedError } = lib;
+const { init, LeNet5, sdlm, sgd, TrainingDivergedError } = lib;
 
 function data(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
   let s = seed;

@@ -1,0 +1,10 @@
+/**
+ * lenet5/onnx: ONNX export and import of the modern LeNet-5, an entry of its own so that protobufjs (which
+ * reads and writes the ONNX protobuf) is only in the bundles of apps that import it.
+ *
+ *   import { toOnnx, fromOnnx } from 'lenet5/onnx';
+ *   const bytes = toOnnx(net);           // run it in ONNX Runtime
+ *   const back = fromOnnx(bytes);        // a LeNet5 with those weights
+ */
+export { toOnnx, fromOnnx, decodeOnnx, encodeOnnx, onnxExportInfo, OnnxError, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx.js';
+export type { FromOnnxOptions, OnnxExportInfo, OnnxOutputKind, OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx.js';
