@@ -1,20 +1,26 @@
 /**
  * The README's snippets run as written: each code block marked `<!-- readme-test: node -->` runs in Node
- * against the built package (imported by its name, `lenet5`), each `<!-- readme-test: browser -->` block
- * bundles for the browser with esbuild; the quick-start commands exist as scripts.
+ * against the built package (imported by its name, `lenet5`); each `<!-- readme-test: browser -->` block is
+ * bundled with the README's esbuild command, served under the README's page (`browser-page`) and run in
+ * Chromium, where a digit is drawn on its canvas with the mouse and must be read; each
+ * `<!-- readme-test: browser-isolated -->` block runs on a cross-origin isolated page and must train and
+ * predict on 2 threads. No console errors, no failed requests. The quick-start commands exist as scripts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDir } from '../scripts/demo.mjs';
+import { chromiumNote, describeInChromium, drawStrokes, launchChromium, watchPage, type Browser } from './browser/helpers.js';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-function snippets(kind: 'node' | 'browser'): string[] {
-  const re = new RegExp(`<!-- readme-test: ${kind} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, 'g');
+function snippets(kind: 'node' | 'browser' | 'browser-isolated' | 'browser-page', lang = 'js'): string[] {
+  const re = new RegExp(`<!-- readme-test: ${kind} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g');
   return [...readme.matchAll(re)].map((m) => m[1]!);
 }
 
@@ -46,18 +52,6 @@ describe('README', () => {
     });
   }, 150_000);
 
-  it('browser snippets bundle for the browser', async () => {
-    for (const [i, code] of snippets('browser').entries()) {
-      const file = join(dir, `browser-${i}.js`);
-      writeFileSync(file, code);
-      const result = await build({
-        entryPoints: [file], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'esm', write: false,
-        logLevel: 'silent',
-      });
-      expect(result.errors).toEqual([]);
-    }
-  });
-
   it('quick-start commands are real scripts', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Install'));
@@ -66,4 +60,74 @@ describe('README', () => {
       expect(pkg.scripts[script!], `npm ${script}`).toBeDefined();
     }
   });
+});
+
+/** The README's esbuild command for browser apps, which the page below must state. */
+const ESBUILD_COMMAND = 'npx esbuild app.js --bundle --format=esm --splitting --outdir=dist';
+
+describeInChromium('README browser snippets, built as the README says and run in Chromium' + chromiumNote, () => {
+  let browser: Browser | null = null;
+  const servers: Server[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  });
+
+  /** Builds `code` as app.js with the README's command into its own site, under `html`; returns the page. */
+  async function open(name: string, code: string, html: string, isolate: boolean) {
+    expect(readme).toContain(ESBUILD_COMMAND);
+    const site = join(dir, name);
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, 'app.js'), code);
+    writeFileSync(join(site, 'index.html'), html);
+    const result = await build({
+      entryPoints: [join(site, 'app.js')], absWorkingDir: dir, bundle: true, format: 'esm', splitting: true,
+      outdir: join(site, 'dist'), logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const { server, url } = await serveDir(site, { isolate });
+    servers.push(server);
+    const page = await browser!.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(url, { timeout: 30_000 });
+    return { page, problems };
+  }
+
+  it('the drawing app reads a digit drawn on its canvas with the mouse', async () => {
+    const [code] = snippets('browser');
+    const [html] = snippets('browser-page', 'html');
+    expect(code, 'a browser snippet').toBeDefined();
+    expect(html, 'the page of the browser snippet').toBeDefined();
+    const { page, problems } = await open('draw', code!, html!, false);
+    try {
+      await page.waitForFunction(() => document.querySelector('#out')?.textContent === 'draw a digit', null, { timeout: 30_000 });
+      // A 1: one vertical stroke down the middle of the canvas (unit coordinates).
+      await drawStrokes(page, 'canvas', [[[0.5, 0.18], [0.5, 0.45], [0.51, 0.82]]]);
+      await page.waitForFunction(() => /^\d \(/.test(document.querySelector('#out')?.textContent ?? ''), null, { timeout: 10_000 });
+      const text = await page.textContent('#out');
+      expect(text).toMatch(/^1 \(\d+\.\d%\)$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
+
+  it('the threads snippet trains and predicts on 2 threads on a cross-origin isolated page', async () => {
+    const snippet = snippets('browser-isolated');
+    expect(snippet.length).toBeGreaterThan(0);
+    for (const [i, code] of snippet.entries()) {
+      const { page, problems } = await open(`isolated-${i}`, code, '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">' +
+        '<p id="out">loading</p><script type="module" src="dist/app.js"></script>', true);
+      try {
+        await page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'loading', null, { timeout: 60_000 });
+        expect(await page.textContent('#out')).toBe('trained on 2 threads, predicted 1024 digits on 2');
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }
+  }, 120_000);
 });
