@@ -10,10 +10,7 @@
 // that keeps the log-sum-exps exact for penalties in the hundreds, where f32 exp underflows. The passes
 // without transcendentals (row max, probability scaling, MSE, the Eq. 8 gradient) are SIMD.
 
-/** Largest of the four lanes. */
-@inline function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
+import { hmax } from './simd';
 
 /** Largest value of the row x[0..C). */
 @inline function rowMax(x: usize, C: i32): f32 {
