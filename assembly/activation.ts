@@ -5,6 +5,10 @@
 // exp and tanh are SIMD polynomial approximations (Cephes expf/tanhf, ~1e-7 relative error) evaluated
 // four lanes at a time; the scalar tails run the same code on a splat so every element gets the same
 // function whatever its position.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 import { hmax, hsum } from './simd';
 

@@ -5,7 +5,8 @@
 // Contract. NCHW float32 throughout: inp (N, C, H, W), weight (OC, C, KH, KW), bias (OC), out and dout
 // (N, OC, OH, OW) with OH = H + 2*pad - KH + 1, OW = W + 2*pad - KW + 1 (LeNet-5's C1, C3 and C5 layers).
 // Pointers are byte offsets into the module's memory. Arguments go outputs, then inputs and parameters
-// (mask, scratch), then the dimensions, then the flags. `mask` (OC, C) or 0 is a connection table as DATA
+// (mask, scratch), then the dimensions, then the flags; convForward's second output, `pooled`, comes last
+// because it is optional (0: none). `mask` (OC, C) or 0 is a connection table as DATA
 // (LeNet-5's C3: TABLE_I in src/models/presets.ts): the forward and the input gradient run the dense
 // product over a copy of the weights whose unconnected blocks are zero (made once per call), and
 // masked-out weight-gradient rows are simply not stored; no loop knows which maps are connected. `col` is
@@ -18,11 +19,13 @@
 //                      (C3)
 //                    directOk: inference, OW % 4 == 0     conv-direct.ts: direct, no column matrix
 //                      (C1)
-//                    otherwise (training: keep = 1)       conv-im2col.ts: im2col + GEMM
+//                    otherwise (always so in training)    conv-im2col.ts: im2col + GEMM
 //   backward input   P == 1                               conv-onepixel.ts
 //                    otherwise                            conv-im2col.ts (col2im or, rows of 13..16, a gather)
 //   backward weights P == 1                               conv-onepixel.ts
 //                    otherwise                            conv-im2col.ts, reusing the forward's columns
+// The algorithms' entry points are @inline: each has one call site, here, so the compiled module is the
+// same one function per exported kernel as when they were all written in it (smaller than with calls).
 import { colsOffset, maskedWeightsAt, maskWeights } from './conv-common';
 import { directForward, directOk } from './conv-direct';
 import { im2colBackwardInput, im2colBackwardWeights, im2colForward } from './conv-im2col';

@@ -6,6 +6,10 @@
 // Contract (src/backend/kernels.ts): dinp is overwritten; dcoeff and dbias accumulate.
 // SIMD layout: four outputs per step read eight input columns from each of the two window rows; the
 // even/odd columns are separated with shuffles, so a window's four values are lanes of four vectors.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 import { hsum } from './simd';
 

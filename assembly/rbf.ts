@@ -1,6 +1,10 @@
 // The output layer of LeNet-5 (paper §II-B, Eq. 7): Euclidean radial basis function units
 // y_i = sum_j (x_j - w_ij)^2 over fixed prototypes w (the +1/-1 digit bitmaps), so only the input
 // gets a gradient. inp (N, IN), proto (OUT, IN), out (N, OUT). dinp is overwritten.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 import { hsum } from './simd';
 

@@ -42,7 +42,8 @@
 
 /** Largest of the four lanes. */
 @inline export function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+    max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
 /** x rounded up to a multiple of 4: floats in whole vectors (rows padded so loops read whole vectors). */
