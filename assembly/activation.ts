@@ -5,19 +5,15 @@
 // exp and tanh are SIMD polynomial approximations (Cephes expf/tanhf, ~1e-7 relative error) evaluated
 // four lanes at a time; the scalar tails run the same code on a splat so every element gets the same
 // function whatever its position.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
+
+import { hmax, hsum } from './simd';
 
 const A: f32 = 1.7159;
 const S: f32 = 2.0 / 3.0;
-
-/** Sum of the four lanes. */
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
-/** Largest of the four lanes. */
-@inline function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
 
 /**
  * e^x per lane for x <= 88 (callers here pass x <= 0). Range reduction x = n ln2 + r with |r| <= ln2/2

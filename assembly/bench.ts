@@ -1,8 +1,15 @@
-// The SIMD ceiling the benchmarks report against: the SGEMM micro-kernel's inner loop (4 rows x 8 columns,
-// 8 f32x4 accumulators, one splat per row and two B vectors per k; gemm.ts) over operands that stay in L1,
-// so its time is arithmetic throughput alone. Uses the same madd as the kernels: mul+add in the baseline
-// build, a fused multiply-add in the relaxed-SIMD build.
-import { madd } from './gemm';
+// Entry of the bench-only build (`npm run asbuild:bench`: build/lenet5.bench.wasm and, with relaxed SIMD,
+// build/lenet5.bench-relaxed.wasm; not in the package). It holds the SIMD ceiling the benchmarks report
+// against (src/bench/suite.ts measureSimdCeiling): the SGEMM micro-kernel's inner loop (4 rows x 8
+// columns, 8 f32x4 accumulators, one splat per row and two B vectors per k, as gemm.ts k4x8) over operands
+// that stay in L1, so its time is arithmetic throughput alone. It uses the same madd as the kernels:
+// mul+add in the baseline build, a fused multiply-add in the relaxed-SIMD build. A separate build keeps a
+// benchmark kernel out of the production module.
+//
+// Pointers are byte offsets; the caller lays its buffers from heapBase().
+import { madd } from './simd';
+
+export { heapBase } from './heap';
 
 /** c (4, 8) = sum over `reps` passes of a (4, K) x b (K, 8), a column-major (k-th column at a + 16k). */
 export function simdCeiling(c: usize, a: usize, b: usize, K: i32, reps: i32): void {

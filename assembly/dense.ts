@@ -1,6 +1,10 @@
 // Fully connected layer: out (N, OUT) = inp (N, IN) x weight (OUT, IN)^T + bias (OUT); LeNet's F6 and
 // the modern variant's Dense layers (paper §II.B). Both directions are SGEMMs from gemm.ts over the
 // caller's arrays as they lie: no transposed copies, no scratch.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 import { sgemmNN, sgemmNT } from './gemm';
 
 /** out (N, OUT) = inp (N, IN) x weight (OUT, IN)^T + bias (OUT). */

@@ -1,6 +1,10 @@
 // Inverted dropout with a counter-based RNG: the keep mask is a pure function of (seed, index), so the
 // wasm kernel and its TS twin draw the same mask bit for bit and a run replays from its seed.
 // mask holds the multiplier itself (0 or 1/(1-rate)); backward multiplies by it.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 /** lowbias32 (C. Wellons): a well-mixed 32-bit hash of the element index and the call's seed. */
 @inline function hash(seed: u32, i: u32): u32 {

@@ -1,4 +1,5 @@
-// Register-blocked SIMD SGEMM shared by conv.ts and dense.ts (not exported from the module).
+// Register-blocked SIMD SGEMM shared by the convolution files (conv-*.ts) and dense.ts (not exported from
+// the module: index.ts does not re-export this file).
 //
 // sgemmNN: C (M, Nc) = [C +] [rowBias +] A (M, K) x B (K, Nc). A is read one scalar at a time and
 //   broadcast (f32x4 splat), so it may have any strides (am between rows, ak along k): a weight matrix,
@@ -10,20 +11,15 @@
 //   2 x 4 dot-product tiles reduced horizontally at the end.
 //
 // All pointers are byte offsets; leading dimensions and strides are in floats. Nothing is allocated.
+// Argument order: the output and its stride first, then the operands and their strides, the bias and row
+// mask, then the sizes and flags.
+
+import { hsum4, hsumPairs, madd } from './simd';
 
 // ---------------------------------------------------------------------------------------------------
 // NN micro-kernels. `c` is the tile's top-left, `a` the first A element of its rows, `b` the first B
 // column of the tile. ldc, am, ak, ldb in BYTES here. `bias` points at the first row's bias (or 0).
 // `rm` points at the first row's store flag (float, 0 = leave the row untouched), `rms` its row stride.
-
-/**
- * acc + a * b per lane. The relaxed-SIMD build (`--enable relaxed-simd`) fuses it into one FMA (one
- * rounding instead of two, half the instructions); the baseline build multiplies then adds.
- */
-@inline export function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
 
 @inline function rowInit(bias: usize, r: usize): v128 {
   return bias != 0 ? v128.load32_splat(bias + (r << 2)) : f32x4.splat(0);
@@ -262,18 +258,6 @@ function rowTail(c: usize, a: usize, akB: usize, b: usize, ldbB: usize, K: i32, 
 // ---------------------------------------------------------------------------------------------------
 // NT: dot-product tiles.
 
-/** [sum(a), sum(b), sum(c), sum(d)]. */
-@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
-  return f32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-@inline function hsum(a: v128): f32 {
-  const s = f32x4.add(a, i32x4.shuffle(a, a, 2, 3, 0, 1));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
-}
-
 /** Scalar dot product of n floats (the k tail). */
 @inline function dotTail(a: usize, b: usize, n: i32): f32 {
   let s: f32 = 0;
@@ -358,7 +342,7 @@ function nt1x1(a: usize, b: usize, K: i32): f32 {
     const o = <usize>k << 2;
     x0 = madd(v128.load(a + o), v128.load(b + o), x0);
   }
-  return hsum(f32x4.add(x0, x1)) + dotTail(a + (<usize>K4 << 2), b + (<usize>K4 << 2), K - K4);
+  return hsumPairs(f32x4.add(x0, x1)) + dotTail(a + (<usize>K4 << 2), b + (<usize>K4 << 2), K - K4);
 }
 
 /**

@@ -7,6 +7,10 @@
 // Conv and dense layers need no kernel of their own here: their second-derivative pass is their first-
 // order backward run on squared weights and squared inputs (`square`). Parameter second derivatives
 // ACCUMULATE (+=), input second derivatives are OVERWRITTEN (=), as for gradients.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 const A: f32 = 1.7159;
 const S: f32 = 2.0 / 3.0;

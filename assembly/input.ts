@@ -2,6 +2,10 @@
 // zero border of a padded input (classic LeNet-5 reads 28x28 digits centred in 32x32). Converting in JS
 // cost ~1.2-1.8 us per 784-pixel image (about 7% of a modern LeNet-5 inference); here it is one table
 // load per pixel.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 /**
  * out (N, H+2pad, W+2pad) = lut[bytes (N, H, W)], border = lut[0] (the value of a blank pixel).

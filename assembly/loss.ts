@@ -9,11 +9,12 @@
 // Rows are short (C = 10 classes, N*C a few hundred values per batch), so exp and log run scalar in f64:
 // that keeps the log-sum-exps exact for penalties in the hundreds, where f32 exp underflows. The passes
 // without transcendentals (row max, probability scaling, MSE, the Eq. 8 gradient) are SIMD.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
-/** Largest of the four lanes. */
-@inline function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
+import { hmax } from './simd';
 
 /** Largest value of the row x[0..C). */
 @inline function rowMax(x: usize, C: i32): f32 {

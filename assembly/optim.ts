@@ -1,5 +1,9 @@
 // Parameter updates over flat ranges of n values (params, grads and optimizer state are contiguous
 // blocks of the arena, so one call updates the whole model). L2 weight decay is added to the gradient.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
 /**
  * dst = a * dst + b * src over n values: data-parallel training folds each worker's shard gradient (the

@@ -6,11 +6,12 @@
 // Contract (src/backend/kernels.ts): dinp is overwritten; dcoeff and dbias accumulate.
 // SIMD layout: four outputs per step read eight input columns from each of the two window rows; the
 // even/odd columns are separated with shuffles, so a window's four values are lanes of four vectors.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
-/** Sum of the four lanes. */
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
+import { hsum } from './simd';
 
 /** Sums of the 2x2 windows whose top-left corners are columns 0, 2, 4, 6 of rows r0, r1 (bytes). */
 @inline function blockSum4(r0: usize, r1: usize): v128 {

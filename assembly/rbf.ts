@@ -1,11 +1,12 @@
 // The output layer of LeNet-5 (paper §II-B, Eq. 7): Euclidean radial basis function units
 // y_i = sum_j (x_j - w_ij)^2 over fixed prototypes w (the +1/-1 digit bitmaps), so only the input
 // gets a gradient. inp (N, IN), proto (OUT, IN), out (N, OUT). dinp is overwritten.
+//
+// Pointers are byte offsets into the module's memory; arrays are float32 unless said otherwise.
+// Arguments go outputs (and state updated in place) first, then inputs and parameters, then sizes,
+// then scalar settings.
 
-/** Sum of the four lanes. */
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
+import { hsum } from './simd';
 
 /** out[n, i] = sum_j (inp[n, j] - proto[i, j])^2. */
 export function rbfForward(out: usize, inp: usize, proto: usize, N: i32, IN: i32, OUT: i32): void {

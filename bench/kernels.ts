@@ -36,6 +36,8 @@ const result = await runBench({
   endToEnd: !argv.includes('--no-end-to-end'),
   ...(only === undefined ? {} : { only }),
   workerUrl: new URL('../../dist/train/worker.js', import.meta.url),
+  // The bench-only build of the SIMD ceiling, which `npm run bench` builds first (npm run asbuild:bench).
+  benchBuild: new URL('../../build/', import.meta.url),
   print,
 });
 let peers: PeerRow[] | undefined;

@@ -145,7 +145,7 @@ export function convScratchLength(N: number, C: number, H: number, W: number, KH
   const P = OH > 0 && OW > 0 ? OH * OW : 0;
   const K = C * KH * KW;
   const KKp = up4(KH * KW);
-  // Mirrors assembly/conv.ts: the direct path's weight pack (at least 4 x 128 floats), then the column
+  // Mirrors assembly/conv-common.ts: the direct path's weight pack (at least 4 x 128 floats), then the column
   // matrices of the whole batch, N x (K, P) with rows padded to a multiple of 4 (kept from the forward
   // for the weight gradient) and, with padding, one zero-bordered input sample; when P == 1 at most
   // (N, C*KKp); then the masked copy of the weights.

@@ -6,8 +6,8 @@
  * `init()` first; the caller chooses the build (relaxed SIMD or not) there.
  */
 import { formatKernelRow, KERNEL_HEADER, runKernelBench, type KernelRow } from './kernels.js';
-import { benchInfer, benchInferParallel, benchTrain, formatInferRow, formatTrainRow, measureSimdCeiling, type Ceiling, type InferRow,
-  type TrainRow } from './suite.js';
+import { benchInfer, benchInferParallel, benchTrain, formatInferRow, formatTrainRow, loadSimdCeiling, type Ceiling,
+  type InferRow, type TrainRow } from './suite.js';
 
 export interface BenchOptions {
   /** Time the kernels (default true). */
@@ -18,6 +18,12 @@ export interface BenchOptions {
   only?: string;
   /** The training worker script (dist/train/worker.js of the built package) for the threaded rows. */
   workerUrl?: URL | string;
+  /**
+   * The folder (a file: URL ending in /) of the bench-only build that holds the SIMD ceiling's micro-kernel:
+   * the checkout's build/, where `npm run asbuild:bench` writes it. The package does not ship it: without
+   * the file the ceiling is not measured and the rows carry no ceilingFraction.
+   */
+  benchBuild?: URL;
   /** Receives each printed line of the tables. */
   print?: (line: string) => void;
 }
@@ -38,9 +44,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       onRow: (r) => print(formatKernelRow(r)) });
   }
   if (opts.endToEnd === false || opts.only !== undefined) return result;
-  const ceiling = measureSimdCeiling();
-  result.ceiling = ceiling;
-  print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
+  const ceiling = await loadSimdCeiling(opts.benchBuild, print);
+  if (ceiling !== undefined) result.ceiling = ceiling;
   result.train = [];
   for (const [model, batchSize, threads] of [['modern', 32, 1], ['classic', 32, 1], ['modern', 64, 1], ['modern', 64, 2],
     ['classic', 64, 2]] as const) {

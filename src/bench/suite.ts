@@ -3,10 +3,15 @@
  * breakdown of a step), inference images/s at batch 256 and 1, and the SIMD ceiling measured in the same
  * run, so every figure is also given as a fraction of what this core can do. Needs `init()` first.
  *
+ * The ceiling's micro-kernel is not in the production module: it comes from the bench-only build
+ * (assembly/bench.ts, `npm run asbuild:bench`, build/lenet5.bench.wasm and lenet5.bench-relaxed.wasm), which
+ * the package does not ship. Without it the rows carry no ceilingFraction.
+ *
  * Work per sample is counted in multiply-adds (MACs) of the conv and dense layers: forward = sum of
  * outputs x fan-in; a training step adds the weight gradient (same count) and the input gradient (same,
  * except the first layer, which has none to compute).
  */
+import { readFileUrl } from '#read-file';
 import type { BackendName } from '../backend/backend.js';
 import { compiledModule } from '../backend/load.js';
 import type { Sequential } from '../models/sequential.js';
@@ -23,8 +28,8 @@ export interface TrainRow {
   wasmSamplesPerSec: number;
   jsSamplesPerSec: number;
   ratio: number;
-  /** Share of the measured SIMD ceiling (MACs done / MACs possible). */
-  ceilingFraction: number;
+  /** Share of the measured SIMD ceiling (MACs done / MACs possible); absent when it was not measured. */
+  ceilingFraction?: number;
   perLayer: LayerTiming[];
 }
 
@@ -36,7 +41,7 @@ export interface InferRow {
   wasmImagesPerSec: number;
   jsImagesPerSec: number;
   ratio: number;
-  ceilingFraction: number;
+  ceilingFraction?: number;
   /** One thread, batch > 1: where an image's time goes, layer by layer (microseconds per image). */
   perLayer?: LayerTiming[];
 }
@@ -50,11 +55,20 @@ export interface Ceiling {
 
 const now = (): number => performance.now();
 
-/** The SIMD ceiling: best of 25 timed runs of the micro-kernel (~1.5 ms each), in GMAC/s. */
-export function measureSimdCeiling(): Ceiling {
+/** The file of the bench-only build that matches the kernels `init()` chose (relaxed SIMD or not). */
+export function benchWasmFile(relaxedSimd: boolean): string {
+  return relaxedSimd ? 'lenet5.bench-relaxed.wasm' : 'lenet5.bench.wasm';
+}
+
+/**
+ * The SIMD ceiling: best of 25 timed runs of the micro-kernel (~1.5 ms each), in GMAC/s. `benchWasm`: the
+ * bytes of the bench-only build named by benchWasmFile(relaxedSimd of the module init() compiled).
+ */
+export function measureSimdCeiling(benchWasm: BufferSource): Ceiling {
   const c = compiledModule();
   if (c === null) throw new Error('measureSimdCeiling: init() the wasm backend first');
-  const inst = new WebAssembly.Instance(c.module, { env: { abort: () => { throw new Error('abort'); } } });
+  const module = new WebAssembly.Module(benchWasm);
+  const inst = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('abort'); } } });
   const k = inst.exports as unknown as { memory: WebAssembly.Memory; heapBase(): number;
     simdCeiling(c: number, a: number, b: number, K: number, reps: number): void };
   const base = (k.heapBase() + 15) & ~15;
@@ -74,6 +88,32 @@ export function measureSimdCeiling(): Ceiling {
     best = Math.min(best, (now() - t0) / 1000);
   }
   return { gmacPerSec: +((32 * K * reps) / best / 1e9).toFixed(2), relaxedSimd: c.relaxedSimd };
+}
+
+/**
+ * The ceiling measured with the bench-only build in the folder `dir` (benchWasmFile of the build init()
+ * chose), printed; undefined, and said, when `dir` is not given or holds no such file.
+ */
+export async function loadSimdCeiling(dir: URL | undefined, print: (line: string) => void): Promise<Ceiling | undefined> {
+  const compiled = compiledModule();
+  if (compiled === null) throw new Error('loadSimdCeiling: init() the wasm backend first');
+  const file = benchWasmFile(compiled.relaxedSimd);
+  let bytes: Uint8Array | null = null;
+  if (dir !== undefined) {
+    try {
+      bytes = await readFileUrl(new URL(file, dir));
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+    }
+  }
+  if (bytes === null) {
+    print(`\nSIMD ceiling: not measured (no ${file}: \`npm run asbuild:bench\` in a checkout builds it; the ` +
+      'package does not ship it)');
+    return undefined;
+  }
+  const ceiling = measureSimdCeiling(new Uint8Array(bytes));
+  print(`\nSIMD ceiling (4x8 f32x4 micro-kernel, L1-resident): ${ceiling.gmacPerSec} GMAC/s`);
+  return ceiling;
 }
 
 /** Multiply-adds per sample: [forward, training step]. */
@@ -142,7 +182,7 @@ export function inferImagesPerSec(model: Preset, backend: BackendName, batchSize
  * One train row. With `threads` > 1 the wasm figure is data-parallel over worker threads (the js figure
  * stays one thread: the ratio then includes the threads) and perLayer is still one thread's step.
  */
-export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceiling,
+export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceiling | undefined,
   opts: { samples?: number; threads?: number; workerUrl?: URL | string } = {}): Promise<TrainRow> {
   const n = opts.samples ?? 4096;
   const threads = opts.threads ?? 1;
@@ -153,12 +193,12 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
   const [, train] = macsPerSample(probe);
   return {
     model, threads, batchSize, wasmSamplesPerSec: wasm, jsSamplesPerSec: js, ratio: +(wasm / js).toFixed(1),
-    ceilingFraction: +((wasm * train) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
+    ...ceilingFraction(wasm * train, ceiling, threads),
     perLayer: profileTrainingStep(model, 'wasm', Math.ceil(batchSize / threads), 200).perLayer,
   };
 }
 
-export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling): InferRow {
+export function benchInfer(model: Preset, batchSize: number, ceiling: Ceiling | undefined): InferRow {
   const wasm = inferImagesPerSec(model, 'wasm', batchSize, batchSize === 1 ? 2000 : 4096);
   const row = inferRow(model, 1, batchSize, wasm, ceiling);
   return batchSize === 1 ? row : { ...row, perLayer: profileInference(model, 'wasm') };
@@ -190,25 +230,34 @@ export async function inferParallelImagesPerSec(model: Preset, threads: number, 
 }
 
 /** Threaded inference row: the js figure stays one thread (the ratio then includes the threads). */
-export async function benchInferParallel(model: Preset, threads: number, batchSize: number, ceiling: Ceiling,
+export async function benchInferParallel(model: Preset, threads: number, batchSize: number, ceiling: Ceiling | undefined,
   workerUrl?: URL | string): Promise<InferRow> {
   const wasm = await inferParallelImagesPerSec(model, threads, batchSize, 8192, workerUrl);
   return inferRow(model, threads, batchSize, wasm, ceiling);
 }
 
-function inferRow(model: Preset, threads: number, batchSize: number, wasm: number, ceiling: Ceiling): InferRow {
+function inferRow(model: Preset, threads: number, batchSize: number, wasm: number, ceiling: Ceiling | undefined): InferRow {
   const js = inferImagesPerSec(model, 'js', batchSize === 1 ? 1 : 256, batchSize === 1 ? 100 : 256, 1);
   const [fwd] = macsPerSample(benchNet(model, 'js', 1).model);
   return {
     model, threads, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
-    ceilingFraction: +((wasm * fwd) / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3),
+    ...ceilingFraction(wasm * fwd, ceiling, threads),
   };
 }
+
+/** { ceilingFraction }: `macsPerSec` over what `threads` cores can do, or {} when the ceiling was not measured. */
+function ceilingFraction(macsPerSec: number, ceiling: Ceiling | undefined, threads: number): { ceilingFraction?: number } {
+  if (ceiling === undefined) return {};
+  return { ceilingFraction: +(macsPerSec / (ceiling.gmacPerSec * 1e9 * threads)).toFixed(3) };
+}
+
+/** "  63% of ceiling", or nothing when the ceiling was not measured. */
+const ofCeiling = (f: number | undefined): string => (f === undefined ? '' : `  ${(100 * f).toFixed(0)}% of ceiling`);
 
 export function formatTrainRow(r: TrainRow): string {
   const head = `train ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
     `wasm ${String(r.wasmSamplesPerSec).padStart(6)}/s  js ${String(r.jsSamplesPerSec).padStart(5)}/s  ` +
-    `${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
+    `${r.ratio}x${ofCeiling(r.ceilingFraction)}`;
   const layers = r.perLayer.filter((l) => l.share >= 0.005)
     .map((l) => `    ${l.layer.padEnd(22)} fwd ${l.forwardUs.toFixed(0).padStart(5)} us  bwd ${l.backwardUs.toFixed(0).padStart(5)} us  ${(100 * l.share).toFixed(1).padStart(5)}%`);
   return [head, ...layers].join('\n');
@@ -217,7 +266,7 @@ export function formatTrainRow(r: TrainRow): string {
 export function formatInferRow(r: InferRow): string {
   const head = `infer ${r.model.padEnd(8)} threads ${r.threads} batch ${String(r.batchSize).padStart(3)}: ` +
     `wasm ${String(r.wasmImagesPerSec).padStart(6)}/s  ` +
-    `js ${String(r.jsImagesPerSec).padStart(5)}/s  ${r.ratio}x  ${(100 * r.ceilingFraction).toFixed(0)}% of ceiling`;
+    `js ${String(r.jsImagesPerSec).padStart(5)}/s  ${r.ratio}x${ofCeiling(r.ceilingFraction)}`;
   const layers = (r.perLayer ?? []).filter((l) => l.share >= 0.005)
     .map((l) => `    ${l.layer.padEnd(22)} ${l.forwardUs.toFixed(2).padStart(6)} us an image  ${(100 * l.share).toFixed(1).padStart(5)}%`);
   return [head, ...layers].join('\n');
