@@ -1,6 +1,9 @@
 /**
  * The packed package works for a consumer: `npm pack`, install the tarball in a fresh folder, then
- * (a) import it from Node and run a kernel, (b) bundle a browser consumer with esbuild, (c) run the bin.
+ * (a) import it from Node and run a kernel, (b) bundle a browser consumer with esbuild, (c) run the bin,
+ * (d) pass publint and arethetypeswrong (types resolve for every entry under node16 and bundler resolution),
+ * (e) type-check a consumer under `moduleResolution: "bundler"` and `"node16"`, (f) keep error class names
+ * in a minified bundle.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 let dir = '';
+let tarball = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lenet5-pack-'));
@@ -19,7 +23,7 @@ beforeAll(() => {
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
     cwd: root, encoding: 'utf8',
   });
-  const tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
+  tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: dir, stdio: 'pipe' });
 }, 240_000);
@@ -74,4 +78,83 @@ describe('the packed package', () => {
     const out = execFileSync(join(dir, 'node_modules/.bin/lenet5'), ['--version'], { encoding: 'utf8' });
     expect(out.trim()).toBe(pkg.version);
   });
+
+  it('passes publint and arethetypeswrong (every entry has types under node16 and bundler resolution)', () => {
+    const bin = (name: string) => join(root, 'node_modules/.bin', name);
+    execFileSync(bin('publint'), [tarball, '--strict'], { cwd: root, encoding: 'utf8' });
+    // ESM only (no CommonJS entry), and the .wasm exports are data files, not modules with types.
+    const wasm = ['./lenet5.wasm', './lenet5.relaxed.wasm', './lenet5.threads.wasm', './lenet5.threads-relaxed.wasm'];
+    const out = execFileSync(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--exclude-entrypoints', ...wasm],
+      { cwd: root, encoding: 'utf8' });
+    const report = JSON.parse(out) as { analysis: { entrypoints: Record<string, unknown> };
+      problems?: Record<string, { kind: string; entrypoint?: string; resolutionKind?: string }[]> };
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './node', './onnx', './package.json', './worker']);
+    // The esm-only profile leaves out CommonJS resolution (node10, node16 from CJS); every other problem counts.
+    const ignored = new Set(['node10', 'node16-cjs']);
+    const problems = Object.values(report.problems ?? {}).flat();
+    expect(problems.length, 'the CommonJS problems it reports and this test leaves out').toBeGreaterThan(0);
+    expect(problems.filter((p) => p.resolutionKind === undefined || !ignored.has(p.resolutionKind))).toEqual([]);
+  }, 120_000);
+
+  // A browser app (bundler resolution, no Node types) and a Node app (node16, with them), as users write them.
+  it.each([
+    ['bundler', 'a browser app of lenet5 and lenet5/onnx, without Node types', `
+      import { init, LeNet5, preprocessImage, InvalidArgumentError } from 'lenet5';
+      import { toOnnx, fromOnnx } from 'lenet5/onnx';
+      export async function run(pixels: ImageData): Promise<number> {
+        await init();
+        const net = await LeNet5.pretrained('modern');
+        void InvalidArgumentError;
+        return fromOnnx(toOnnx(net)).predict(preprocessImage(pixels).data).label;
+      }`],
+    ['node16', 'a Node app of lenet5, lenet5/node and lenet5/onnx', `
+      import { init, LeNet5, preprocessImage } from 'lenet5';
+      import { saveModel, loadModel, readImageFile, loadMnist } from 'lenet5/node';
+      import { toOnnx, fromOnnx } from 'lenet5/onnx';
+      export async function run(): Promise<number> {
+        await init();
+        await saveModel(await LeNet5.pretrained('modern'), 'm.lenet5');
+        const back = await loadModel('m.lenet5');
+        const img = preprocessImage(await readImageFile('digit.png'));
+        void loadMnist;
+        return fromOnnx(toOnnx(back)).predict(img.data).label;
+      }`],
+  ] as const)('types resolve under moduleResolution %s: %s', (resolution, _what, code) => {
+    writeFileSync(join(dir, `types-${resolution}.ts`), code);
+    const node = resolution === 'node16';
+    writeFileSync(join(dir, `tsconfig.${resolution}.json`), JSON.stringify({
+      compilerOptions: {
+        module: node ? 'node16' : 'esnext', moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'],
+        types: node ? ['node'] : [], typeRoots: [join(root, 'node_modules/@types')], strict: true, noEmit: true,
+      },
+      files: [`types-${resolution}.ts`],
+    }));
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`],
+      { cwd: dir, encoding: 'utf8' });
+  }, 120_000);
+
+  it('keeps error class names in a minified bundle', async () => {
+    writeFileSync(join(dir, 'names.js'), `
+      import * as lib from 'lenet5';
+      const names = {};
+      for (const [key, value] of Object.entries(lib)) {
+        if (typeof value === 'function' && value.prototype instanceof Error) {
+          names[key] = new value('x').name;
+        }
+      }
+      let message = '';
+      try { await lib.LeNet5.pretrained('nope'); } catch (e) { message = String(e); }
+      console.log(JSON.stringify({ names, message }));
+    `);
+    const result = await build({
+      entryPoints: [join(dir, 'names.js')], absWorkingDir: dir, bundle: true, platform: 'node', format: 'esm',
+      minify: true, outfile: join(dir, 'names.min.mjs'), logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'names.min.mjs')], { cwd: dir, encoding: 'utf8' })) as
+      { names: Record<string, string>; message: string };
+    expect(Object.keys(out.names).length).toBeGreaterThanOrEqual(10);
+    for (const [exported, name] of Object.entries(out.names)) expect(name, exported).toBe(exported);
+    expect(out.message).toMatch(/^InvalidArgumentError: pretrained: unknown model 'nope'/);
+  }, 60_000);
 });

@@ -11,7 +11,7 @@
  * outputs x fan-in; a training step adds the weight gradient (same count) and the input gradient (same,
  * except the first layer, which has none to compute).
  */
-import { readFileUrl } from '#read-file';
+import { readFile } from 'node:fs/promises';
 import type { BackendName } from '../backend/backend.js';
 import { compiledModule } from '../backend/load.js';
 import type { Sequential } from '../models/sequential.js';
@@ -101,7 +101,7 @@ export async function loadSimdCeiling(dir: URL | undefined, print: (line: string
   let bytes: Uint8Array | null = null;
   if (dir !== undefined) {
     try {
-      bytes = await readFileUrl(new URL(file, dir));
+      bytes = new Uint8Array(await readFile(new URL(file, dir)));
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
     }

@@ -1,4 +1,7 @@
-/** Node's `loadDigits`: reads the packaged assets/digits.png from the package folder (no fetch of file: URLs). */
+/**
+ * Node's `loadDigits`: the copy the package carries (as in browsers), a sheet at `path`, or one fetched from
+ * `url` (a file: URL is read from disk: fetch cannot read those).
+ */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from './dataset.js';
@@ -13,18 +16,18 @@ export interface LoadDigitsNodeOptions extends LoadDigitsOptions {
 
 export async function loadDigits(options: LoadDigitsNodeOptions = {}): Promise<Dataset> {
   if (options.bytes) return digitsFromPng(options.bytes);
-  const url = options.url ?? new URL('../../assets/digits.png', import.meta.url);
-  if (!options.path && !String(url).startsWith('file:')) {
+  const url = options.url;
+  if (!options.path && (url === undefined || !String(url).startsWith('file:'))) {
     return loadDigitsWithFetch(options);
   }
-  const path = options.path ?? fileURLToPath(url);
+  const path = options.path ?? fileURLToPath(url!);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (err) {
     throw new DataNotFoundError(
       `digits.png: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ` +
-        'the package is missing its assets/ folder: reinstall it, or pass loadDigits({ path })',
+        'check the path, or call loadDigits() without one for the packaged copy',
       path,
       { cause: err },
     );
