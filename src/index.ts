@@ -36,7 +36,7 @@ export { createOptimizer, estimateHessianDiagonal, SDLM_ETA_SCALE } from './trai
 export type { Optimizer, EpochContext } from './train/optimizers.js';
 export { evaluate, predictBatch } from './models/inference.js';
 export { threadsUnavailable } from './platform/worker-threads.js';
-export { Rng } from './train/rng.js';
+export { Rng } from './random.js';
 export { encodeModel, decodeModel } from './io/format.js';
 export type { ModelHeader, DecodedModel, TensorEntry, TrainingState } from './io/format.js';
 export { NotInitializedError, DisposedError, MemoryLimitError, TrainingDivergedError, CheckpointError } from './errors.js';

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { Dataset } from '../data/dataset.js';
-import { DataNotFoundError, DownloadError } from '../data/errors.js';
+import { DataNotFoundError, DownloadError } from '../errors.js';
 import { FASHION_MNIST, MNIST, type Progress, type TrainTest } from '../data/mnist.js';
 import { loadDigits, loadNode, type NodeLoadOptions } from '../data/index.node.js';
 import type { Output } from './output.js';

@@ -8,8 +8,8 @@
  */
 import { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 import type { AffineParams, Distortion, DistortionOptions } from './distort.js';
-import { DataFormatError, InvalidArgumentError } from './errors.js';
-import { mixSeed, permutation, SeededRandom } from './random.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { mixSeed, permutation, Rng } from '../random.js';
 
 /**
  * How pixels become network inputs.
@@ -63,7 +63,7 @@ export class Dataset {
 
   // Scratch for distortions, reused by every writeBatch call (no per-sample allocation).
   private scratch: Float32Array | null = null;
-  private readonly rng = new SeededRandom(0);
+  private readonly rng = new Rng(0);
   private readonly affine: AffineParams = identityAffine();
 
   constructor(init: DatasetInit) {

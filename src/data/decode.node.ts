@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode.js';
 import type { DecodeOptions } from './decode.js';
-import { DataNotFoundError } from './errors.js';
+import { DataNotFoundError } from '../errors.js';
 import { preprocessImage } from './image.js';
 import type { GrayImage, PreprocessOptions } from './image.js';
 

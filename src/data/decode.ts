@@ -5,7 +5,7 @@
  * plain `<script type=module>`; bundlers split or inline them. In a browser you can skip decoding and hand
  * a canvas's `ImageData` straight to `preprocessImage`.
  */
-import { ImageDecodeError } from './errors.js';
+import { ImageDecodeError } from '../errors.js';
 import { toGray } from './image.js';
 import type { GrayImage, RasterImage } from './image.js';
 

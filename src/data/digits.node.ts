@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Dataset } from './dataset.js';
 import { digitsFromPng, loadDigits as loadDigitsWithFetch } from './digits.js';
 import type { LoadDigitsOptions } from './digits.js';
-import { DataNotFoundError } from './errors.js';
+import { DataNotFoundError } from '../errors.js';
 
 export interface LoadDigitsNodeOptions extends LoadDigitsOptions {
   /** A path to a digits.png-style sheet (default: the packaged one). */

@@ -12,7 +12,7 @@
 import { embeddedBytes } from '../embedded.js';
 import { Dataset } from './dataset.js';
 import { decodeImage } from './decode.js';
-import { DataFormatError, DownloadError, NoInkError } from './errors.js';
+import { DataFormatError, DownloadError, NoInkError } from '../errors.js';
 import { preprocessInto } from './image.js';
 
 export const DIGITS_SHEET = { width: 2000, height: 1000, glyph: 20, perRow: 100, rowsPerClass: 5 } as const;

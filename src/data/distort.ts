@@ -8,8 +8,8 @@
  * each epoch sees fresh distortions. Sampling is bilinear with zero (background) outside the image, and
  * runs without allocating.
  */
-import { InvalidArgumentError } from './errors.js';
-import type { SeededRandom } from './random.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Rng } from '../random.js';
 
 export interface DistortionOptions {
   /** Seed of the distortion stream (default 0). */
@@ -55,7 +55,7 @@ export function resolveDistortion(options: DistortionOptions = {}): Distortion {
 }
 
 /** Draws one transform within the ranges of `d` into `out`. */
-export function randomAffine(rng: SeededRandom, d: Distortion, out: AffineParams): AffineParams {
+export function randomAffine(rng: Rng, d: Distortion, out: AffineParams): AffineParams {
   out.tx = rng.uniform(-d.translate, d.translate);
   out.ty = rng.uniform(-d.translate, d.translate);
   out.scale = rng.uniform(1 - d.scale, 1 + d.scale);

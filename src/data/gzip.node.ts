@@ -1,6 +1,6 @@
 /** gzip through node:zlib: several times faster than DecompressionStream for the 26 MB MNIST file. */
 import { gunzipSync } from 'node:zlib';
-import { DataFormatError } from './errors.js';
+import { DataFormatError } from '../errors.js';
 import { DEFAULT_MAX_INFLATED_BYTES } from './gzip.js';
 
 /** Inflates a gzip member; corrupt, truncated or oversized input throws a DataFormatError naming `name`. */

@@ -3,7 +3,7 @@
  * decompressor over the standard `DecompressionStream('gzip')`, which Chromium and Node >= 18 both have.
  * Node code can use the faster `gunzipNode` (node:zlib) from `gzip.node.ts` instead.
  */
-import { DataFormatError } from './errors.js';
+import { DataFormatError } from '../errors.js';
 
 /** Largest output we inflate by default: MNIST's biggest file is 47 MB; refuse decompression bombs. */
 export const DEFAULT_MAX_INFLATED_BYTES = 1 << 30;

@@ -4,7 +4,7 @@
  * names the file and the problem in every error: a truncated or padded file is an error, never a
  * silently partial dataset.
  */
-import { DataFormatError, InvalidArgumentError } from './errors.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import { gunzipWeb, isGzip } from './gzip.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';

@@ -8,7 +8,7 @@
  * grey field that no MNIST model has seen; the project's issue #4 reports a LeNet-5 trained on digits.png
  * glyphs scoring 70% on MNIST test digits without this recipe and 95% with it.
  */
-import { InvalidArgumentError, NoInkError } from './errors.js';
+import { InvalidArgumentError, NoInkError } from '../errors.js';
 
 /** An 8-bit single-channel image, row-major. */
 export interface GrayImage {

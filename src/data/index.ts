@@ -9,8 +9,8 @@ export {
   ChecksumError,
   NoInkError,
   InvalidArgumentError,
-} from './errors.js';
-export type { Lenet5ErrorCode } from './errors.js';
+} from '../errors.js';
+export type { Lenet5ErrorCode } from '../errors.js';
 export { Dataset, inputShape } from './dataset.js';
 export type { DatasetInit, BatchOptions, Normalization } from './dataset.js';
 export { parseIdx, parseIdxImages, parseIdxLabels, readIdx, writeIdx } from './idx.js';
@@ -26,4 +26,4 @@ export { loadDigits, digitsFromPng } from './digits.js';
 export type { LoadDigitsOptions } from './digits.js';
 export { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 export type { AffineParams, Distortion, DistortionOptions } from './distort.js';
-export { SeededRandom, mixSeed, permutation } from './random.js';
+export { mixSeed, permutation } from '../random.js';

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { DataFormatError, DataNotFoundError, InvalidArgumentError } from './errors.js';
+import { DataFormatError, DataNotFoundError, InvalidArgumentError } from '../errors.js';
 import { isGzip } from './gzip.js';
 import { gunzipNode } from './gzip.node.js';
 import {

@@ -4,7 +4,7 @@
  * adds local folders, an on-disk cache and zlib (`mnist.node.ts`); both share the pieces defined here.
  */
 import { Dataset } from './dataset.js';
-import { ChecksumError, DataFormatError, DownloadError, InvalidArgumentError, Lenet5Error, DownloadTimeoutError } from './errors.js';
+import { ChecksumError, DataFormatError, DownloadError, InvalidArgumentError, Lenet5Error, DownloadTimeoutError } from '../errors.js';
 import { concat, gunzipWeb, isGzip } from './gzip.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 import { md5Hex } from './md5.js';

@@ -22,19 +22,9 @@ abstract class Elementwise extends Layer {
 
 export class ReLU extends Elementwise {
   readonly type = 'relu';
-  /**
-   * Set by the model when the layer before is a convolution that applies max(x, 0) itself (fuseRelu): the
-   * output then shares the convolution's storage and forward has nothing left to do. Backward runs in
-   * place (out > 0 exactly where the pre-activation was).
-   */
-  fused = false;
-
-  override get aliasesInput(): boolean {
-    return this.fused;
-  }
 
   forward(run: RunContext): void {
-    if (!this.fused) this.c.backend.reluForward(this.c.out, this.c.inp, this.n(run.N));
+    this.c.backend.reluForward(this.c.out, this.c.inp, this.n(run.N));
   }
 
   backward(N: number, needDinp: boolean): void {

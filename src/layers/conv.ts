@@ -29,13 +29,10 @@ export class Conv2D extends Layer {
   readonly init: InitScheme;
   readonly biasInit: InitScheme;
   private pad = 0;
-  /** Apply max(x, 0) in the kernel: set by the model when a ReLU layer follows (that layer then does nothing). */
-  fuseRelu = false;
-  /**
-   * The output of an AvgPool2D layer that follows (after the fused ReLU, if any), written by this layer's
-   * kernel: set by the model, which then skips that layer's forward.
-   */
-  pooledOut: Region | null = null;
+  /** Apply max(x, 0) in the kernel (the model's fusion plan: a ReLU layer follows, whose forward it skips). */
+  private fuseRelu = false;
+  /** The output of an AvgPool2D layer that follows, written by this layer's kernel (the fusion plan, too). */
+  private pooledOut: Region | null = null;
   private mask: Region | null = null;
   private col: Region | null = null;
   /** Batch size whose column matrices the last forward left in `col` (0 = none usable). */
@@ -134,6 +131,12 @@ export class Conv2D extends Layer {
       for (const c of inputs) fillInit(w, (oc * C + c) * KK, KK, this.init, fanIn, fanOut, uniform);
       fillInit(b, oc, 1, this.biasInit, this.biasInit === 'lecun98' ? inputs.length * KK : fanIn, fanOut, uniform);
     }
+  }
+
+  /** What the kernel does after convolving, from the model's fusion plan (models/fusion.ts), at bind time. */
+  setEpilogue(relu: boolean, pooledOut: Region | null): void {
+    this.fuseRelu = relu;
+    this.pooledOut = pooledOut;
   }
 
   forward(run: RunContext): void {

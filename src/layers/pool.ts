@@ -77,8 +77,6 @@ export class Subsampling extends Layer {
 
 export class AvgPool2D extends Layer {
   readonly type = 'avgpool2d';
-  /** Set by the model when the convolution before computes this layer's output (Conv2D.pooledOut). */
-  fused = false;
 
   constructor(opts: { name?: string } = {}) {
     super(opts.name);
@@ -93,7 +91,6 @@ export class AvgPool2D extends Layer {
   }
 
   forward(run: RunContext): void {
-    if (this.fused) return;
     const { backend: k, inp, out } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     k.avgPoolForward(out, inp, run.N, C, H, W);

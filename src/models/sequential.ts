@@ -13,14 +13,14 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { Arr } from '../backend/kernels.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape, type View } from '../layers/layer.js';
-import { ReLU, Softmax } from '../layers/activation.js';
-import { Conv2D } from '../layers/conv.js';
-import { AvgPool2D } from '../layers/pool.js';
+import { Softmax } from '../layers/activation.js';
+import type { Conv2D } from '../layers/conv.js';
 import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
 import type { Region } from '../memory.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../random.js';
 import type { Dataset, Normalization } from '../data/dataset.js';
+import { planFusion, type FusionPlan } from './fusion.js';
 
 /** The training criterion, part of the model's description. */
 export type LossSpec =
@@ -60,6 +60,8 @@ export class Sequential {
   readonly input: InputSpec;
   readonly loss: LossSpec;
   readonly name: string;
+  /** Which layers run inside another's kernel (fusion.ts). */
+  readonly fusion: FusionPlan;
   readonly outShape: Shape;
   /** Offsets (in floats) of every parameter tensor in the params block, per layer. */
   readonly paramOffsets: number[][];
@@ -79,7 +81,6 @@ export class Sequential {
   private labelsR: Region | null = null;
   private targetsR: Region | null = null;
   /** Conv2D layer index -> index of the AvgPool2D whose output it writes (see the constructor). */
-  private readonly pooledBy = new Map<number, number>();
   /** Image bytes staged for the bytesToInput kernel (capacity x H x W bytes), and its 256-entry table. */
   private pixelsR: Region | null = null;
   private lutR: Region | null = null;
@@ -117,24 +118,7 @@ export class Sequential {
       }
     });
     this.outShape = shape;
-    // A ReLU straight after a convolution runs inside the convolution kernel, on each sample's maps while
-    // they are in cache, and shares its storage (a separate pass streamed the batch's maps from memory twice);
-    // an AvgPool2D after them is computed there too, into its own output.
-    layers.forEach((l, i) => {
-      if (!(l instanceof Conv2D)) return;
-      let j = i + 1;
-      const next = layers[j];
-      if (next instanceof ReLU) {
-        l.fuseRelu = true;
-        next.fused = true;
-        j++;
-      }
-      const pool = layers[j];
-      if (pool instanceof AvgPool2D) {
-        pool.fused = true;
-        this.pooledBy.set(i, j);
-      }
-    });
+    this.fusion = planFusion(layers, this.loss.kind);
     const last = layers[layers.length - 1]!;
     const k = this.loss.kind;
     if (k === 'crossentropy' && !(last instanceof Softmax)) {
@@ -286,7 +270,7 @@ export class Sequential {
     for (let i = 0; i < L; i++) {
       const l = this.layers[i]!;
       maxIn = Math.max(maxIn, sizeOf(l.inShape));
-      if (l.aliasesInput) {
+      if (l.aliasesInput || this.fusion.sharesInput.has(i)) {
         acts.push(acts[i]!);
         dacts.push(dacts[i]!);
       } else {
@@ -324,7 +308,7 @@ export class Sequential {
       };
       l.bind(ctx);
     }
-    for (const [conv, pool] of this.pooledBy) (this.layers[conv] as Conv2D).pooledOut = acts[pool + 1]!;
+    for (const [i, e] of this.fusion.conv) (this.layers[i] as Conv2D).setEpilogue(e.relu >= 0, e.pool >= 0 ? acts[e.pool + 1]! : null);
   }
 
   // ---------------------------------------------------------------- parameters
@@ -502,12 +486,9 @@ export class Sequential {
     run.training = training;
     run.seed = seed;
     run.first = first;
-    const L = this.fusedSoftmax && forLoss ? this.layers.length - 1 : this.layers.length;
-    for (let i = 0; i < L; i++) this.layers[i]!.forward(run);
-  }
-
-  private get fusedSoftmax(): boolean {
-    return this.loss.kind === 'crossentropy';
+    const L = this.fusion.softmaxInLoss && forLoss ? this.layers.length - 1 : this.layers.length;
+    const skip = this.fusion.computedBefore;
+    for (let i = 0; i < L; i++) if (!skip.has(i)) this.layers[i]!.forward(run);
   }
 
   /**
@@ -532,14 +513,30 @@ export class Sequential {
 
   /** Back-propagates from the loss gradient; parameter gradients accumulate into the grads block. */
   backward(N: number): void {
-    const start = this.fusedSoftmax ? this.layers.length - 2 : this.layers.length - 1;
+    const start = this.fusion.softmaxInLoss ? this.layers.length - 2 : this.layers.length - 1;
     for (let i = start; i >= 0; i--) this.layers[i]!.backward(N, i > 0);
+  }
+
+  /**
+   * One training step's gradient over the N samples in the input: forward in training mode (dropout seeded
+   * by `seed`, drawing for rows `first`.. of the whole batch), the mean loss, and, when it is finite, its
+   * gradient in the grads (zeroed first). Returns the loss. With a non-finite loss the grads are left as
+   * they were and the activations as the forward left them, to locate where it came from. The one-thread
+   * loop, the coordinating thread and every worker thread all run this.
+   */
+  gradientStep(N: number, seed: number, first = 0): number {
+    this.forward(N, true, seed, true, first);
+    const loss = this.computeLoss(N);
+    if (!Number.isFinite(loss)) return loss;
+    this.zeroGrad();
+    this.backward(N);
+    return loss;
   }
 
   /** Checks that the SDLM second-derivative pass covers every layer and the loss; throws naming what is missing. */
   checkSecondOrder(): void {
     if (this.loss.kind === 'mse') throw new InvalidArgumentError('SDLM: the mse loss has no second-derivative pass; use an RBF or cross-entropy loss');
-    const skip = this.fusedSoftmax || this.predictsByMin ? 1 : 0;
+    const skip = this.fusion.softmaxInLoss || this.predictsByMin ? 1 : 0;
     for (let i = 0; i < this.layers.length - skip; i++) {
       const l = this.layers[i]!;
       if (l.backward2 === undefined) {

@@ -8,13 +8,13 @@
  * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
  */
 import type { Dataset } from '../data/dataset.js';
-import { mixSeed } from '../data/random.js';
+import { mixSeed } from '../random.js';
 import { CheckpointError, InvalidArgumentError, TrainingDivergedError } from '../errors.js';
 import { asDataset, countCorrect, evaluate, firstNonFinite, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
 import type { Sequential } from '../models/sequential.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random.js';
 import type { Schedule } from './schedules.js';
 
 export interface BatchInfo {
@@ -181,14 +181,8 @@ export function onThisThread(model: Sequential, data: Dataset): BatchGradients {
     threads: 1,
     gradients(start, N, order, epoch, stepSeed) {
       model.writeBatch(data, start, N, order, epoch);
-      model.forward(N, true, stepSeed, true);
-      out.loss = model.computeLoss(N);
-      out.correct = 0;
-      // Stop before backward: the activations stay as the forward left them for locateNonFinite.
-      if (!Number.isFinite(out.loss)) return out;
-      out.correct = countCorrect(model, N);
-      model.zeroGrad();
-      model.backward(N);
+      out.loss = model.gradientStep(N, stepSeed);
+      out.correct = Number.isFinite(out.loss) ? countCorrect(model, N) : 0;
       return out;
     },
     locateNonFinite: (N) => firstNonFiniteActivation(model, N),

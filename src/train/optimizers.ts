@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Region } from '../memory.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random.js';
 import { paperSchedule, constantLr, type Schedule } from './schedules.js';
 
 export interface SgdOptions {

@@ -155,10 +155,7 @@ export class ReplicaPool {
     const r0 = this.replicas[0]!;
     const N0 = sizes[0]!;
     if (cmd === CMD_TRAIN) {
-      r0.forward(N0, true, seed >>> 0, true, 0);
-      this.losses[0] = r0.computeLoss(N0);
-      r0.zeroGrad();
-      r0.backward(N0);
+      this.losses[0] = r0.gradientStep(N0, seed >>> 0);
     } else {
       r0.forward(N0, false);
     }

@@ -71,10 +71,7 @@ export function serveSteps(s: WorkerSetup, ready: (message: WorkerReady) => void
       if (N > 0) {
         params.set(params0);
         if (cmd === CMD_TRAIN) {
-          model.forward(N, true, ctrl[SEED]! >>> 0, true, first);
-          losses[s.index] = model.computeLoss(N);
-          model.zeroGrad();
-          model.backward(N);
+          losses[s.index] = model.gradientStep(N, ctrl[SEED]! >>> 0, first);
         } else {
           model.forward(N, false);
         }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { Dataset, inputShape } from '../../src/data/dataset.js';
 import { affineWarp, identityAffine, resolveDistortion } from '../../src/data/distort.js';
-import { DataFormatError, InvalidArgumentError } from '../../src/data/errors.js';
-import { permutation } from '../../src/data/random.js';
+import { DataFormatError, InvalidArgumentError } from '../../src/errors.js';
+import { permutation } from '../../src/random.js';
 import { expectClose } from '../util/compare.js';
 import { Rng } from '../util/rng.js';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import { loadDigits as loadDigitsWeb } from '../../src/data/digits.js';
 import { loadDigits } from '../../src/data/digits.node.js';
-import { DataNotFoundError, DownloadError } from '../../src/data/errors.js';
+import { DataNotFoundError, DownloadError } from '../../src/errors.js';
 import { decodeImage } from '../../src/data/decode.js';
 import { preprocessImage } from '../../src/data/image.js';
 import { ASSETS_DIR, startServer } from './helpers.js';
@@ -77,7 +77,7 @@ describe('loadDigits (the packaged digits.png)', () => {
 
   test('a missing sheet is a clear error', async () => {
     await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(DataNotFoundError);
-    await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(/pass loadDigits\(\{ path \}\)/);
+    await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(/cannot read \/nonexistent\/digits\.png \(ENOENT\); check the path/);
   });
 
   describe('the browser path (fetch) in Node', () => {

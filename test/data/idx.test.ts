@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { DataFormatError } from '../../src/data/errors.js';
+import { DataFormatError } from '../../src/errors.js';
 import { gunzipWeb, isGzip } from '../../src/data/gzip.js';
 import { gunzipNode } from '../../src/data/gzip.node.js';
 import { parseIdx, parseIdxImages, parseIdxLabels, readIdx, writeIdx } from '../../src/data/idx.js';

@@ -3,7 +3,7 @@ import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { describe, expect, test } from 'vitest';
 import { decodeImage, decodeRaster, detectImageFormat } from '../../src/data/decode.js';
-import { ImageDecodeError, NoInkError } from '../../src/data/errors.js';
+import { ImageDecodeError, NoInkError } from '../../src/errors.js';
 import { preprocessImage, resampleArea, toGray } from '../../src/data/image.js';
 import type { GrayImage } from '../../src/data/image.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, DownloadTimeoutError } from '../../src/data/errors.js';
+import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, DownloadTimeoutError } from '../../src/errors.js';
 import { writeIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, MNIST } from '../../src/data/mnist.js';
 import type { Progress } from '../../src/data/mnist.js';

@@ -36,23 +36,27 @@ const spec = { input: { shape: [1, 28, 28], normalization: 'modern' }, loss: { k
 describe('conv + ReLU (+ average pooling) fusion', () => {
   it('the modern preset fuses its three conv + ReLU pairs (sharing their storage) and its two poolings', () => {
     const m = LeNet5.modern({ seed: 1, batchSize: 4 }).model;
-    const fused = m.layers.flatMap((l, i) => (l instanceof ReLU && l.fused ? [i] : []));
+    const fused = [...m.fusion.sharesInput];
+    expect(fused.every((i) => m.layers[i] instanceof ReLU)).toBe(true);
     expect(fused.map((i) => m.layers[i - 1]!.type)).toEqual(['conv2d', 'conv2d', 'conv2d']);
     for (const i of fused) expect(m.activation(i).ptr).toBe(m.activation(i - 1).ptr);
     // Both average poolings are computed by the convolution before them, into their own outputs.
-    const pools = m.layers.filter((l): l is AvgPool2D => l instanceof AvgPool2D);
-    expect(pools.map((p) => p.fused)).toEqual([true, true]);
+    const pools = m.layers.flatMap((l, i) => (l instanceof AvgPool2D ? [i] : []));
+    expect(pools.map((i) => m.fusion.computedBefore.has(i))).toEqual([true, true]);
+    expect([...m.fusion.conv.values()].map((e) => e.pool)).toEqual([...pools, -1]);
     // The dense + ReLU pair is not fused: it keeps its own output.
-    const relus = m.layers.filter((l): l is ReLU => l instanceof ReLU);
+    const relus = m.layers.flatMap((l, i) => (l instanceof ReLU ? [i] : []));
     expect(relus.length).toBe(4);
-    expect(relus[3]!.fused).toBe(false);
+    expect(m.fusion.computedBefore.has(relus[3]!)).toBe(false);
+    expect(m.activation(relus[3]!).ptr).not.toBe(m.activation(relus[3]! - 1).ptr);
   });
 
   it('predictions, loss and every gradient equal the unfused stack, bit for bit', () => {
     const N = 5;
     const a = LeNet5.fromLayers(stack(false), spec, { seed: 3, batchSize: N }).model;
     const b = LeNet5.fromLayers(stack(true), spec, { seed: 3, batchSize: N }).model;
-    expect(b.layers.some((l) => (l instanceof ReLU || l instanceof AvgPool2D) && l.fused)).toBe(false);
+    expect(b.fusion.conv.size).toBe(0);
+    expect(b.fusion.computedBefore.size).toBe(0);
     b.view(b.paramsRegion).set(a.view(a.paramsRegion));
     const rng = new Rng(11);
     const images = Uint8Array.from({ length: N * 784 }, () => rng.int(0, 255));

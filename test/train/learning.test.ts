@@ -13,18 +13,17 @@ beforeAll(async () => {
 });
 
 describe('learning on real data', () => {
-  // One epoch of 10,000 images is only 313 Adam steps. With the preset's full recipe (Adam 1e-3) this
-  // run measured 73.2% (seeds 1-3: 73.19 / 73.64 / 73.22%); the same recipe reaches 80.4% after one
-  // epoch of the full 60,000 and 89.7% after ten (scripts/train-figures.ts). To meet the 75% bar in
-  // one short epoch the test raises Adam's rate to 3e-3 (seeds 1-3: 76.99 / 75.64 / 75.58%); the bar
-  // itself is the issue's, unchanged.
-  it('modern, 1 epoch on 10,000 Fashion-MNIST training images (batch 32, Adam 3e-3) reaches >= 75% on the 10,000 test images', async () => {
+  // Two epochs of 10,000 images are 626 Adam steps. Measured with the library's one random generator
+  // (src/random.ts), seeds 1-3: Adam 1e-3 75.20 / 76.28 / 75.82%, Adam 3e-3 77.67 / 78.32 / 78.60%; one epoch
+  // at 3e-3 reads 74.65 / 74.66 / 73.70%, just under the bar, so the test trains two. The same preset
+  // reaches 80.4% after one epoch of the full 60,000 and 89.7% after ten. The 75% bar is unchanged.
+  it('modern, 2 epochs on 10,000 Fashion-MNIST training images (batch 32, Adam 3e-3) reach >= 75% on the 10,000 test images', async () => {
     const { train, test } = await fashion();
     const net = LeNet5.modern({ seed: 1 });
-    const h = await net.fit(train.subset(0, 10000), { epochs: 1, batchSize: 32, seed: 1, optimizer: adam({ lr: 3e-3 }) });
+    const h = await net.fit(train.subset(0, 10000), { epochs: 2, batchSize: 32, seed: 1, optimizer: adam({ lr: 3e-3 }) });
     const e = net.evaluate(test);
-    console.log(`modern: train loss ${h.loss[0]!.toFixed(4)}, test accuracy ${(e.accuracy * 100).toFixed(2)}% ` +
-      `(${h.epochs[0]!.samplesPerSecond.toFixed(0)} samples/s)`);
+    console.log(`modern: train loss ${h.loss[1]!.toFixed(4)}, test accuracy ${(e.accuracy * 100).toFixed(2)}% ` +
+      `(${h.epochs[1]!.samplesPerSecond.toFixed(0)} samples/s)`);
     expect(e.count).toBe(10000);
     expect(e.accuracy).toBeGreaterThanOrEqual(0.75);
   }, 180_000);

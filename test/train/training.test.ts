@@ -8,7 +8,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { LeNet5 } from '../../src/models/lenet5.js';
 import { adam, sdlm, sgd } from '../../src/train/optimizers.js';
 import { paperSchedule, stepLr } from '../../src/train/schedules.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/random.js';
 import { expectClose } from '../util/compare.js';
 import { fashion } from '../models/helpers.js';
 

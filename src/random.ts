@@ -1,7 +1,8 @@
 /**
- * The seeded random source behind initialisation, shuffling, dropout seeds and SDLM's sample choice:
- * sfc32 (Chris Doty-Humphrey's small fast counting generator) seeded through splitmix32. Integer-only,
- * so the same seed gives the same stream in every engine.
+ * The one seeded random source of the library: initialisation, shuffling, splits, dropout seeds, SDLM's
+ * sample choice and the distortions. sfc32 (Chris Doty-Humphrey's small fast counting generator) seeded
+ * through splitmix32; integer-only, so the same seed gives the same stream in every engine. Not for
+ * cryptography.
  */
 export class Rng {
   private a: number;
@@ -10,6 +11,12 @@ export class Rng {
   private d: number;
 
   constructor(seed: number) {
+    this.a = this.b = this.c = this.d = 0;
+    this.reseed(seed);
+  }
+
+  /** Starts the stream of `seed` again, in place (lets a hot loop reuse one generator per sample). */
+  reseed(seed: number): void {
     let s = seed >>> 0;
     const split = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
@@ -69,4 +76,25 @@ export class Rng {
   set state(s: [number, number, number, number]) {
     [this.a, this.b, this.c, this.d] = s.map((v) => v >>> 0) as [number, number, number, number];
   }
+}
+
+/** Mixes integers into one 32-bit seed (e.g. seed, epoch, sample index), so streams do not overlap. */
+export function mixSeed(a: number, b: number, c = 0): number {
+  let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ (b >>> 0), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ (c >>> 0), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** A Fisher-Yates permutation of 0..n-1, written into `out` (allocated when omitted). */
+export function permutation(n: number, seed: number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
+  for (let i = 0; i < n; i++) out[i] = i;
+  const rng = new Rng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = out[i]!;
+    out[i] = out[j]!;
+    out[j] = t;
+  }
+  return out;
 }
