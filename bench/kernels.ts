@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --json] [-- --only convForward] [-- --no-kernels] [-- --no-end-to-end] [-- --peers]`:
- * the kernel benchmark (src/bench/kernels.ts), then the end-to-end sections (src/bench/suite.ts): the SIMD
+ * the kernel benchmark (src/cli/bench/kernels.ts), then the end-to-end sections (src/cli/bench/suite.ts): the SIMD
  * ceiling, training samples/s of both presets with the per-layer breakdown, inference images/s at batch 256
  * (with the per-layer breakdown of an image) and 1, wasm and pure JS measured in one run. With --json the
  * tables go to stderr and the last stdout line is `{ kernels: [...], ceiling, train: [...], infer: [...] }`.
@@ -15,8 +15,8 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { init } from '../src/backend/load.js';
-import { runBench } from '../src/bench/run.js';
-import { inferImagesPerSec } from '../src/bench/suite.js';
+import { runBench } from '../src/cli/bench/run.js';
+import { inferImagesPerSec } from '../src/cli/bench/suite.js';
 import { LeNet5 } from '../src/models/lenet5.js';
 import { benchPeers, type PeerRow } from './peers.js';
 
@@ -46,7 +46,7 @@ if (argv.includes('--peers')) {
     `${info.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD (mul+add)'} build`);
   peers = await benchPeers((batchSize) => LeNet5.modern({ seed: 1, batchSize }), {
     print,
-    // The same call and image counts as the infer rows (src/bench/suite.ts benchInfer).
+    // The same call and image counts as the infer rows (src/cli/bench/suite.ts benchInfer).
     lenet5ImagesPerSec: (batchSize) => inferImagesPerSec('modern', 'wasm', batchSize, batchSize === 1 ? 2000 : 4096),
   });
 }

@@ -23,7 +23,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs-core';
-import { randomData } from '../src/bench/inputs.js';
+import { randomData } from '../src/cli/bench/inputs.js';
 import { ReLU, Softmax } from '../src/layers/activation.js';
 import { Conv2D } from '../src/layers/conv.js';
 import { Dense } from '../src/layers/dense.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../src/backend/load.js';
-import { benchWasmFile, loadSimdCeiling } from '../src/bench/suite.js';
+import { benchWasmFile, loadSimdCeiling } from '../src/cli/bench/suite.js';
 
 const root = new URL('..', import.meta.url);
 let dir = '';

@@ -84,7 +84,7 @@ describe('lenet5 CLI', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('summary prints the table, and --json the counts of DESIGN §4', async () => {
+  it('summary prints the table, and --json the parameter and connection counts of both presets', async () => {
     const text = await run(['summary', '--model', 'classic']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Trainable params: 60,000/);

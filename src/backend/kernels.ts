@@ -3,7 +3,7 @@
  * arrays) and the Backend (arena regions). `F` is how a float32 tensor is passed, `I` an int32 one, `B` a
  * byte one (image pixels).
  *
- * Conventions (DESIGN §2, STYLE): NCHW float32, batch-major; conv weights (OC, C, KH, KW); dense weights
+ * Conventions (docs/ARCHITECTURE.md, 'The kernel contract'): NCHW float32, batch-major; conv weights (OC, C, KH, KW); dense weights
  * (OUT, IN); arguments are outputs, then inputs/params, then dims; gradients carry a `d` prefix.
  * - Parameter gradients (dweight, dbias, dcoeff) ACCUMULATE (+=): zeroGrad once per step.
  * - Input gradients (dinp) are OVERWRITTEN (=). A nullable `dinp` may be skipped (first layer).

@@ -40,14 +40,31 @@ export interface BatchOptions {
   epoch?: number;
 }
 
-/** Per-sample layout of the network input for a normalisation: [channels, height, width]. */
-export function inputShape(normalization: Normalization, height = 28, width = 28): [number, number, number] {
-  const pad = normalization === 'classic' ? 2 : 0;
-  return [1, height + 2 * pad, width + 2 * pad];
+export interface InputLevels {
+  /** The level of a blank pixel (and of the border). */
+  background: number;
+  /** The level of a fully inked pixel. */
+  ink: number;
+  /** Pixels of border added on each side. */
+  pad: number;
+  /** (ink - background) / 255: pixel byte v becomes background + gain * v. */
+  gain: number;
 }
 
-const CLASSIC_BG = -0.1;
-const CLASSIC_FG = 1.175;
+/**
+ * The network input of a normalisation (see Normalization): the one place the datasets and the model take
+ * these numbers from, so a batch written by either holds the same floats.
+ */
+export function inputLevels(normalization: Normalization): InputLevels {
+  const [background, ink, pad] = normalization === 'classic' ? [-0.1, 1.175, 2] : [0, 1, 0];
+  return { background, ink, pad, gain: (ink - background) / 255 };
+}
+
+/** Per-sample layout of the network input for a normalisation: [channels, height, width]. */
+export function inputShape(normalization: Normalization, height = 28, width = 28): [number, number, number] {
+  const { pad } = inputLevels(normalization);
+  return [1, height + 2 * pad, width + 2 * pad];
+}
 
 export class Dataset {
   readonly images: Uint8Array;
@@ -211,10 +228,7 @@ export class Dataset {
     if (labels && labels.length < size) {
       throw new InvalidArgumentError(`${this.name}: label buffer holds ${labels.length}, a batch of ${size} needs ${size}`);
     }
-    const classic = normalization === 'classic';
-    const pad = classic ? 2 : 0;
-    const offset = classic ? CLASSIC_BG : 0;
-    const gain = classic ? (CLASSIC_FG - CLASSIC_BG) / 255 : 1 / 255;
+    const { background: offset, gain, pad } = inputLevels(normalization);
     const h = this.height;
     const w = this.width;
     const ow = w + 2 * pad;

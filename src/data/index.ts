@@ -26,4 +26,3 @@ export { loadDigits, digitsFromPng } from './digits.js';
 export type { LoadDigitsOptions } from './digits.js';
 export { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 export type { AffineParams, Distortion, DistortionOptions } from './distort.js';
-export { mixSeed, permutation } from '../random.js';

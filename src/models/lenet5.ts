@@ -56,6 +56,20 @@ export interface BatchPredictor {
   close(): Promise<void>;
 }
 
+/** How each preset trains, by default: the one place the library, the CLI and `npm run pretrain` read it. */
+export interface Recipe {
+  optimizer(): OptimizerSpec;
+  batchSize: number;
+  epochs: number;
+}
+
+export const RECIPES: Readonly<Record<'classic' | 'modern', Recipe>> = {
+  // The paper: SDLM with its pass schedule, one sample per step, 20 passes.
+  classic: { optimizer: () => sdlm(), batchSize: 1, epochs: 20 },
+  // The article's Keras run: Adam 1e-3, batch 32, 10 epochs.
+  modern: { optimizer: () => adam({ lr: 1e-3 }), batchSize: 32, epochs: 10 },
+};
+
 function sameSpec(a: OptimizerSpec, b: OptimizerSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -93,7 +107,7 @@ export class LeNet5 {
     if (initialise) this.model.initialize(this.seed);
   }
 
-  /** The paper's LeNet-5 (DESIGN §4): 32x32 input, C3 per Table I, RBF output, trained with SDLM. */
+  /** The paper's LeNet-5 (LeCun et al. 1998): 32x32 input, C3 per Table I, RBF output, trained with SDLM. */
   static classic(opts: ModelOptions & ClassicOptions = {}): LeNet5 {
     return new LeNet5(classicModel(opts), 'classic', opts, true);
   }
@@ -206,14 +220,14 @@ export class LeNet5 {
     });
   }
 
-  /** The training recipe of the preset: classic = SDLM with the paper's schedule; modern = Adam 1e-3, batch 32. */
+  /** The training recipe of the preset (RECIPES): classic = SDLM with the paper's schedule; modern = Adam 1e-3. */
   get defaultOptimizer(): OptimizerSpec {
-    return this.preset === 'classic' ? sdlm() : adam({ lr: 1e-3 });
+    return RECIPES[this.preset ?? 'modern'].optimizer();
   }
 
-  /** Default batch size of `fit`: 1 for classic (the paper updates after every sample), else 32. */
+  /** Default batch size of `fit` (RECIPES): 1 for classic (the paper updates after every sample), else 32. */
   get defaultBatchSize(): number {
-    return this.preset === 'classic' ? 1 : 32;
+    return RECIPES[this.preset ?? 'modern'].batchSize;
   }
 
   /** Trains in place; resolves with the history (also when aborted, with `aborted: true`). */

@@ -1,5 +1,5 @@
 /**
- * The two LeNet-5s (DESIGN §4).
+ * The two LeNet-5s: the 1998 paper's network and the modern ReLU/Adam/softmax variant.
  *
  * classic — LeCun, Bottou, Bengio, Haffner 1998, Sec. II-B: 32x32 input (the 28x28 image padded by 2 with
  * the background level), levels -0.1 / 1.175, C1 6@5x5, S2 trainable subsampling, C3 16@5x5 over the

@@ -8,6 +8,11 @@
  * Training a batch is then: copy the inputs and labels in, one kernel call per layer forward, the loss
  * kernel, one fill(0) over the grads block, the layers' backward in reverse, one optimizer kernel over
  * the flat params/grads/state. Nothing is allocated per step.
+ *
+ * Why one file of ~600 lines: the graph, its arena layout, the batch input and the passes share the
+ * regions laid out here (private fields every section reads); split, each part would reach into the
+ * others' state. What could live apart does: the fusion plan (fusion.ts), inference (inference.ts), the
+ * input levels (data/dataset.ts inputLevels), the training loop (train/).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
@@ -19,7 +24,7 @@ import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
 import type { Region } from '../memory.js';
 import { Rng } from '../random.js';
-import type { Dataset, Normalization } from '../data/dataset.js';
+import { inputLevels, type Dataset, type Normalization } from '../data/dataset.js';
 import { planFusion, type FusionPlan } from './fusion.js';
 
 /** The training criterion, part of the model's description. */
@@ -136,12 +141,11 @@ export class Sequential {
         return at;
       }));
     this.paramBlockLength = off;
-    const [lo, hi] = this.inputRange;
+    // Rounded exactly as Dataset.writeBatch computes its levels (background + gain * pixel), so a batch
+    // written either way holds the same floats.
+    const { background, gain } = inputLevels(this.input.normalization);
     this.lut = new Float32Array(256);
-    // Rounded exactly as Dataset.writeBatch computes its levels (offset + gain * pixel), so a batch written
-    // either way holds the same floats.
-    const gain = (hi - lo) / 255;
-    for (let v = 0; v < 256; v++) this.lut[v] = lo + gain * v;
+    for (let v = 0; v < 256; v++) this.lut[v] = background + gain * v;
   }
 
   /** Number of classes (size of the output). */
@@ -151,15 +155,15 @@ export class Sequential {
 
   /** Input levels of a blank and a fully inked pixel. */
   get inputRange(): readonly [number, number] {
-    return this.input.normalization === 'classic' ? [-0.1, 1.175] : [0, 1];
+    const { background, ink } = inputLevels(this.input.normalization);
+    return [background, ink];
   }
 
   /** Border added around each image (2 for classic), filled with the background level. */
   get inputPad(): number {
-    return this.input.normalization === 'classic' ? 2 : 0;
+    return inputLevels(this.input.normalization).pad;
   }
 
-  /** Height and width of the images the model reads, before padding. */
   get imageSize(): [number, number] {
     const p = 2 * this.inputPad;
     return [this.input.shape[1]! - p, this.input.shape[2]! - p];

@@ -9,8 +9,9 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { mixSeed } from '../random.js';
-import { CheckpointError, InvalidArgumentError, TrainingDivergedError } from '../errors.js';
-import { asDataset, countCorrect, evaluate, firstNonFinite, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
+import { CheckpointError, InvalidArgumentError } from '../errors.js';
+import { asDataset, countCorrect, evaluate, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
+import { clipGradients, diverged, DivergenceGuard } from './guard.js';
 import type { Sequential } from '../models/sequential.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
@@ -252,25 +253,8 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);
-  const params = model.paramsRegion;
-  // The guard copies the params and optimizer state aside before every update (memcpy-speed copies,
-  // double-buffered) and scans nothing per step: a bad update shows up as a non-finite loss on the next
-  // batch (or in the scan at each epoch end and checkpoint), and the copy from before it is put back.
-  const snaps = guard ? [snapshotOf(model, optimizer), snapshotOf(model, optimizer)] : null;
-  let snapAt = 0;
-  /** The latest update of this fit call (-1: none yet). */
-  const last = { step: -1, epoch: 0, batch: 0 };
-  const checkWeights = (): void => {
-    if (snaps === null || last.step < 0) return;
-    const w = model.view(params);
-    let acc = 0;
-    for (let i = 0; i < w.length; i++) acc += w[i]! * 0;
-    if (acc === 0) return;
-    const at = firstNonFinite(w);
-    const bad = w[at];
-    restore(model, optimizer, snaps[snapAt]!);
-    throw diverged(model, last.step, last.epoch, last.batch, 'weight', `the update made a weight ${bad}`, paramName(model, at));
-  };
+  const divergence = new DivergenceGuard(model, optimizer, guard);
+  const checkWeights = (): void => divergence.checkWeights();
   let lastYield = now();
   const progress = (e: number, b: number, rng: Rng, lossSum: number, correct: number, seen: number): TrainingProgress => ({
     fitStart: first, fitEpochs: epochs, epoch: e, batch: b, rng: rng.state.map((v) => v >>> 0) as TrainingProgress['rng'], seed, batchSize, shuffle, count: data.count,
@@ -319,29 +303,11 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
         const { loss, correct: right } = pending instanceof Promise ? await pending : pending;
         if (!Number.isFinite(loss)) {
           checkWeights();
-          throw diverged(model, optimizer.steps, e, b, 'loss', `the loss is ${loss}`, source.locateNonFinite(N));
+          throw diverged(optimizer.steps, e, b, 'loss', `the loss is ${loss}`, source.locateNonFinite(N));
         }
         correct += right;
-        if (clip !== undefined) {
-          const grads = model.view(model.gradsRegion);
-          let sq = 0;
-          for (let i = 0; i < grads.length; i++) sq += grads[i]! * grads[i]!;
-          if (!Number.isFinite(sq)) {
-            const at = firstNonFinite(grads);
-            throw diverged(model, optimizer.steps, e, b, 'gradient', `the gradient is not finite (${grads[at]})`, paramName(model, at));
-          }
-          if (sq > clip * clip) {
-            const scale = clip / Math.sqrt(sq);
-            for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
-          }
-        }
-        if (snaps !== null) {
-          snapAt ^= 1;
-          save(model, optimizer, snaps[snapAt]!);
-          last.step = optimizer.steps;
-          last.epoch = e;
-          last.batch = b;
-        }
+        if (clip !== undefined) clipGradients(model, clip, optimizer.steps, e, b);
+        divergence.beforeUpdate(e, b);
         optimizer.step(lr, N);
         lossSum += loss * N;
         seen += N;
@@ -390,45 +356,6 @@ async function onThreads(model: Sequential, data: Dataset, threads: number, batc
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   warn(`lenet5: training on one thread: ${why ?? 'the shared-memory kernels are not available here'}`);
   return onThisThread(model, data);
-}
-
-interface Snapshot {
-  params: Float32Array;
-  state: Float32Array[];
-}
-
-function snapshotOf(model: Sequential, optimizer: Optimizer): Snapshot {
-  return { params: new Float32Array(model.paramBlockLength), state: optimizer.state.map((r) => new Float32Array(r.length)) };
-}
-
-function save(model: Sequential, optimizer: Optimizer, s: Snapshot): void {
-  s.params.set(model.view(model.paramsRegion));
-  optimizer.state.forEach((r, i) => s.state[i]!.set(model.view(r)));
-}
-
-function restore(model: Sequential, optimizer: Optimizer, s: Snapshot): void {
-  model.view(model.paramsRegion).set(s.params);
-  optimizer.state.forEach((r, i) => model.view(r).set(s.state[i]!));
-}
-
-/** "layer conv2 (conv2d), weight" for an index into the params or grads block. */
-function paramName(model: Sequential, at: number): string {
-  let name = 'unknown layer';
-  model.layers.forEach((l, i) => {
-    l.params().forEach((p, j) => {
-      if (model.paramOffsets[i]![j]! <= at) name = `layer ${l.name} (${l.type}), ${p.name}`;
-    });
-  });
-  return name;
-}
-
-function diverged(model: Sequential, step: number, epoch: number, batch: number,
-  quantity: 'loss' | 'gradient' | 'weight', what: string, layer: string): TrainingDivergedError {
-  void model;
-  return new TrainingDivergedError(
-    `training diverged at step ${step + 1} (epoch ${epoch + 1}, batch ${batch + 1}): ${what} in ${layer}; ` +
-      'the model keeps the weights of the last good step; lower the learning rate or set clipGradNorm',
-    { step, epoch, batch, layer, quantity });
 }
 
 /** Scores the epoch on the validation data (if any) and appends it to the history. */

@@ -5,6 +5,10 @@
  * activations from the model's arena for drawing.
  *
  * `window.lenet5demo` exposes the state for the console and the browser tests (timings, chart series).
+ *
+ * Why one file of ~700 lines: it is the page's controller, one state object and the handlers of every
+ * control that change it; drawing (render.ts, draw.ts, layers-view.ts), the worker protocol (protocol.ts)
+ * and the training worker (worker.ts) already live apart.
  */
 import uPlot from 'uplot';
 import {

@@ -43,7 +43,7 @@ describe('classic LeNet-5 (paper-faithful)', () => {
       const fromGrid = [0, 1, 2, 3, 4, 5].filter((s2) => grid[s2]![c3] === 'X');
       expect([...TABLE_I[c3]!].sort((a, b) => a - b), `C3 map ${c3}`).toEqual(fromGrid);
     }
-    // And as DESIGN §4 lists it.
+    // And as the paper's Section II-B lists it.
     const listed = '0:{0,1,2} 1:{1,2,3} 2:{2,3,4} 3:{3,4,5} 4:{4,5,0} 5:{5,0,1} 6:{0,1,2,3} 7:{1,2,3,4} 8:{2,3,4,5} ' +
       '9:{3,4,5,0} 10:{4,5,0,1} 11:{5,0,1,2} 12:{0,1,3,4} 13:{1,2,4,5} 14:{0,2,3,5} 15:{0,1,2,3,4,5}';
     for (const item of listed.split(' ')) {
@@ -121,7 +121,7 @@ describe('modern LeNet-5 (Keras variant)', () => {
 });
 
 describe('summary', () => {
-  it('prints a table with totals matching DESIGN §4, and the same as data', () => {
+  it('prints a table with totals matching the paper (60,000 / 340,908) and the article (61,706), and the same as data', () => {
     const classic = LeNet5.classic({ backend: jsBackend() });
     const text = classic.summary();
     expect(text).toContain('Total params: 60,000');

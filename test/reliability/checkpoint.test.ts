@@ -20,10 +20,12 @@ type FitOpts = import('../../src/train/fit.js').FitOptions;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DIST = pathToFileURL(resolve(here, '../../dist/index.node.js')).href;
+const FORMAT = pathToFileURL(resolve(here, '../../dist/io/format.js')).href;
 const CHILD = join(here, 'fixtures/train-child.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'lenet5-ckpt-'));
 const children = new Set<ChildProcess>();
 let lib: Lib;
+let format: typeof import('../../src/io/format.js');
 
 // 160 synthetic 28x28 digits-like samples: a class-dependent bar plus seeded noise (learnable, tiny).
 const COUNT = 160;
@@ -70,6 +72,7 @@ const straight: Partial<Record<'modern' | 'classic', Float32Array>> = {};
 
 beforeAll(async () => {
   lib = (await import(DIST)) as Lib;
+  format = (await import(FORMAT)) as typeof format;
   await lib.init();
   for (const r of Object.values(RUNS)) {
     const net = make(r);
@@ -117,7 +120,7 @@ function runChild(cfg: Record<string, unknown>, until?: RegExp): Promise<{ out: 
 
 /** The checkpoint file's header (progress and step counter). */
 function header(bytes: Uint8Array): { training: { steps: number; progress?: { epoch: number; batch: number } } } {
-  return lib.decodeModel(bytes).header as never;
+  return format.decodeModel(bytes).header as never;
 }
 
 async function resumeInProcess(r: Run, path: string): Promise<Float32Array> {

@@ -1,12 +1,12 @@
 /**
- * The fuzz targets of scripts/fuzz.ts in CI, with fewer cases (the script runs >= 10,000 per target):
+ * The fuzz targets of test/fuzz/run.ts in CI, with fewer cases (the script runs >= 10,000 per target):
  * every generated or mutated input gives a well-formed result or one of our typed errors, within the
  * per-case time limit. A different seed per CI run would make failures hard to reproduce: seeds are fixed.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/load.js';
-import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from '../../scripts/fuzz-targets.js';
+import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from '../fuzz/targets.js';
 
 const RUNS = 300;
 let model: FuzzTarget;
@@ -28,7 +28,7 @@ async function fuzz<T>(target: FuzzTarget<T>, seed: number): Promise<Record<stri
   return outcomes;
 }
 
-describe(`fuzzing with fast-check (${RUNS} cases per target here; scripts/fuzz.ts runs 10,000+)`, () => {
+describe(`fuzzing with fast-check (${RUNS} cases per target here; test/fuzz/run.ts runs 10,000+)`, () => {
   it('IDX parser: only DataFormatError, and valid files parse', async () => {
     const o = await fuzz(idxTarget, 101);
     expect(o['ok']).toBeGreaterThan(0);

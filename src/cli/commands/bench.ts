@@ -1,5 +1,5 @@
 /** `lenet5 bench`: kernels, SIMD ceiling, training and inference, wasm vs pure JS, measured in one run. */
-import { runBench } from '../../bench/run.js';
+import { runBench } from '../bench/run.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 

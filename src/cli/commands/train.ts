@@ -1,7 +1,7 @@
 /** `lenet5 train`: trains a preset, prints progress and a per-epoch table, evaluates, saves the model. */
 import { SingleBar } from 'cli-progress';
 import type { BackendName } from '../../backend/backend.js';
-import { LeNet5 } from '../../models/lenet5.js';
+import { LeNet5, RECIPES } from '../../models/lenet5.js';
 import { saveModel } from '../../io/node.js';
 import { adam, sdlm, sgd, type OptimizerSpec } from '../../train/optimizers.js';
 import type { EpochResult } from '../../train/fit.js';
@@ -24,8 +24,9 @@ export interface TrainOptions {
   threads?: number;
 }
 
-/** Defaults follow the presets: modern = Adam 1e-3, 10 epochs (the article); classic = SDLM, 20 passes (the paper). */
+/** Defaults follow the presets' recipes (RECIPES): modern = Adam 1e-3, 10 epochs; classic = SDLM, 20 passes. */
 function optimizerFor(o: TrainOptions): OptimizerSpec {
+  if (o.optimizer === undefined && o.lr === undefined) return RECIPES[o.model].optimizer();
   const which = o.optimizer ?? (o.model === 'classic' ? 'sdlm' : 'adam');
   if (which === 'adam') return adam(o.lr === undefined ? {} : { lr: o.lr });
   if (which === 'sgd') return sgd({ lr: o.lr ?? 0.01, momentum: 0.9 });
@@ -36,9 +37,11 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   if (o.optimizer === 'sdlm' && o.model === 'modern') {
     throw new UsageError('--optimizer sdlm needs --model classic (SDLM is the paper\'s method for the RBF network)');
   }
-  const epochs = o.epochs ?? (o.model === 'classic' ? 20 : 10);
-  // The paper trains the classic net online (one sample per SDLM step); the Keras variant uses batch 32.
-  const batchSize = o.batchSize ?? (o.model === 'classic' && (o.optimizer ?? 'sdlm') === 'sdlm' ? 1 : 32);
+  const recipe = RECIPES[o.model];
+  const epochs = o.epochs ?? recipe.epochs;
+  // The recipe's batch (classic: online, one sample per SDLM step), or 32 when another optimizer replaces it.
+  const batchSize = o.batchSize ?? (o.optimizer === undefined || o.optimizer === (o.model === 'classic' ? 'sdlm' : 'adam')
+    ? recipe.batchSize : 32);
   const file = o.out ?? `lenet5-${o.model}.lenet5`;
   const data = await loadData(o.data, out);
   const trainSet = o.distort ? data.train!.withDistortion() : data.train!;

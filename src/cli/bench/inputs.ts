@@ -2,8 +2,8 @@
  * What the end-to-end benchmarks run on: a preset built from seed 1, and seeded random digits-sized
  * images with labels (an LCG, so every section and the TF.js peers see the same bytes for a seed).
  */
-import type { BackendName } from '../backend/backend.js';
-import { LeNet5 } from '../models/lenet5.js';
+import type { BackendName } from '../../backend/backend.js';
+import { LeNet5 } from '../../models/lenet5.js';
 
 export type Preset = 'modern' | 'classic';
 

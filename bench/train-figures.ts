@@ -4,7 +4,7 @@
  *   2. classic with SDLM and the paper's schedule, full Fashion-MNIST, 20 passes: test accuracy per pass
  *   3. training throughput (samples/s, one thread, batch 32) of both presets on both backends
  *
- * Run: node scripts/run-ts.mjs scripts/train-figures.ts [modern|classic|throughput ...] [--epochs N]
+ * Run: node scripts/run-ts.mjs bench/train-figures.ts [modern|classic|throughput ...] [--epochs N]
  *        [--passes N] [--classic-batch N] [--eta-scale X] [--json]
  * (--eta-scale multiplies the paper's eta values; default: the library's SDLM default, see SDLM_ETA_SCALE.)
  * Data: $LENET5_DATA_DIR/fashion-mnist (default ../shared/data), else the loader's download + cache.

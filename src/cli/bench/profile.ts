@@ -4,9 +4,9 @@
  * and as a share of the step (the training benchmark's `perLayer`); and of inference, each layer's
  * forward pass as predictBatch runs it, in microseconds per image (the inference benchmark's `perLayer`).
  */
-import type { BackendName } from '../backend/backend.js';
-import { PREDICT_SLICE } from '../models/inference.js';
-import { adam, createOptimizer, sdlm } from '../train/optimizers.js';
+import type { BackendName } from '../../backend/backend.js';
+import { PREDICT_SLICE } from '../../models/inference.js';
+import { adam, createOptimizer, sdlm } from '../../train/optimizers.js';
 import { benchNet, randomData, type Preset } from './inputs.js';
 
 export interface LayerTiming {

@@ -1,7 +1,7 @@
 /**
  * SDLM evidence, part 1: the h_kk the library estimates vs the exact per-sample Gauss-Newton diagonal
  * (test/util/gauss-newton.ts), per parameter tensor of the classic net, on real MNIST training digits.
- *   node scripts/run-ts.mjs scripts/sdlm-hkk.ts [--samples 20] [--seed 1] [--loss map|penalty] [--weights file]
+ *   node scripts/run-ts.mjs bench/sdlm-hkk.ts [--samples 20] [--seed 1] [--loss map|penalty] [--weights file]
  * Prints per-tensor mean / median / min / max of both, the ratio of means, the per-element ratio
  * exact/ours (median, 10th and 90th percentiles), and the effective step eta / (mu + h) at the paper's eta;
  * then the top eigenvalue of the per-sample Gauss-Newton matrix preconditioned by those steps.

@@ -1,7 +1,7 @@
 /**
  * SDLM evidence, part 2: short bounded training runs of the classic net on real MNIST training digits
  * (never the test set): train on the first --train digits of the 60,000, validate on the last 10,000.
- *   node scripts/run-ts.mjs scripts/sdlm-train.ts --scale 1 [--train 20000] [--epochs 2] [--seed 1] [--log 2000]
+ *   node scripts/run-ts.mjs bench/sdlm-train.ts --scale 1 [--train 20000] [--epochs 2] [--seed 1] [--log 2000]
  *     [--mu 0.02] [--scales 0.05,1] [--save params.f32]
  * --scale multiplies the paper's eta schedule (paperSchedule(scale)). Prints the running loss every --log
  * samples, with the largest |weight| per layer, then validation accuracy after each pass.
@@ -25,7 +25,7 @@ const nTrain = Number(arg('train', '20000'));
 const epochs = Number(arg('epochs', '2'));
 const seed = Number(arg('seed', '1'));
 const logEvery = Number(arg('log', '2000'));
-const save = arg('save', ''); // write the trained params (raw Float32) for scripts/sdlm-hkk.ts --weights
+const save = arg('save', ''); // write the trained params (raw Float32) for bench/sdlm-hkk.ts --weights
 
 await init();
 const all = await loadMnist({ dir: '/work/shared/data/mnist-train', split: 'train' });

@@ -1,5 +1,5 @@
 /**
- * `node scripts/run-ts.mjs scripts/memory.ts [--epochs 10] [--samples 10000] [--threads 1] [--model modern]`:
+ * `node scripts/run-ts.mjs bench/memory.ts [--epochs 10] [--samples 10000] [--threads 1] [--model modern]`:
  * trains on synthetic digits-sized images and reports, after every epoch, the model's wasm memory size and
  * the process RSS, then the peak RSS of the whole run. Memory must stay flat across epochs (the arena is
  * laid out once; nothing is allocated per step). A script, not a test: RSS depends on the machine.

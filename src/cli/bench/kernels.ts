@@ -2,10 +2,10 @@
  * Kernel benchmark cases: every hot kernel on LeNet-5's shapes, wasm (SIMD) vs the pure-TS twin, one
  * thread. FLOPs: a multiply-add counts 2; pooling kernels count one FLOP per input element they read.
  */
-import { createBackend } from '../backend/load.js';
-import type { Backend } from '../backend/backend.js';
-import { convScratchLength } from '../backend/kernels.js';
-import type { Region } from '../memory.js';
+import { createBackend } from '../../backend/load.js';
+import type { Backend } from '../../backend/backend.js';
+import { convScratchLength } from '../../backend/kernels.js';
+import type { Region } from '../../memory.js';
 import { fillRandom, timePerCall } from './timing.js';
 
 export interface KernelRow {

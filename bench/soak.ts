@@ -4,7 +4,7 @@
  * heap, ArrayBuffer bytes and the model's wasm memory per epoch. A leak shows as RSS climbing epoch over
  * epoch; flat RSS (and a constant wasm memory) is the pass.
  *
- *   node scripts/run-ts.mjs scripts/soak.ts [--epochs 20] [--preset modern|classic] [--backend wasm|js]
+ *   node scripts/run-ts.mjs bench/soak.ts [--epochs 20] [--preset modern|classic] [--backend wasm|js]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -12,10 +12,10 @@
  * except the first layer, which has none to compute).
  */
 import { readFile } from 'node:fs/promises';
-import type { BackendName } from '../backend/backend.js';
-import { compiledModule } from '../backend/load.js';
-import type { Sequential } from '../models/sequential.js';
-import { adam, sdlm } from '../train/optimizers.js';
+import type { BackendName } from '../../backend/backend.js';
+import { compiledModule } from '../../backend/load.js';
+import type { Sequential } from '../../models/sequential.js';
+import { adam, sdlm } from '../../train/optimizers.js';
 import { benchNet, randomData, type Preset } from './inputs.js';
 import { profileInference, profileTrainingStep, type LayerTiming } from './profile.js';
 

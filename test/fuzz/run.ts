@@ -3,7 +3,7 @@
  * preprocessing (and raw rasters into preprocessing), each with >= 10,000 generated and mutated inputs.
  * Every case must return a well-formed result or throw one of our typed errors, within CASE_MS.
  *
- *   node scripts/run-ts.mjs scripts/fuzz.ts [--runs 10000] [--seed 1] [--only model]
+ *   node scripts/run-ts.mjs test/fuzz/run.ts [--runs 10000] [--seed 1] [--only model]
  *
  * Each target runs in a worker thread watched from the main thread: a case that hangs (a synchronous
  * loop cannot be interrupted from inside) is detected after CASE_MS and the worker terminated, so a
@@ -11,8 +11,8 @@
  */
 import fc from 'fast-check';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { init } from '../src/backend/load.js';
-import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from './fuzz-targets.js';
+import { init } from '../../src/backend/load.js';
+import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from './targets.js';
 
 const NAMES = ['idx', 'model', 'image', 'raster'] as const;
 type Name = (typeof NAMES)[number];

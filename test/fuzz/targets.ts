@@ -1,5 +1,5 @@
 /**
- * Fuzz targets shared by `scripts/fuzz.ts` (>= 10,000 cases per target) and the CI tests
+ * Fuzz targets shared by `test/fuzz/run.ts` (>= 10,000 cases per target) and the CI tests
  * (`test/reliability/fuzz.test.ts`, a few hundred): generated and mutated inputs for the IDX parser, the
  * model loader and the image decoder + preprocessing. The property is the same everywhere: the call
  * either returns a well-formed result or throws one of our typed errors (a Lenet5Error), never anything
@@ -9,16 +9,16 @@ import fc from 'fast-check';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { gzipSync } from 'node:zlib';
-import { decodeImage } from '../src/data/decode.js';
-import { parseIdxImages, parseIdxLabels, readIdx, writeIdx, type IdxData } from '../src/data/idx.js';
-import { preprocessImage, type RasterImage } from '../src/data/image.js';
-import { Lenet5Error } from '../src/errors.js';
-import { crc32 } from '../src/io/format.js';
-import { Dense } from '../src/layers/dense.js';
-import { Flatten } from '../src/layers/reshape.js';
-import { Softmax } from '../src/layers/activation.js';
-import { LeNet5 } from '../src/models/lenet5.js';
-import { adam } from '../src/train/optimizers.js';
+import { decodeImage } from '../../src/data/decode.js';
+import { parseIdxImages, parseIdxLabels, readIdx, writeIdx, type IdxData } from '../../src/data/idx.js';
+import { preprocessImage, type RasterImage } from '../../src/data/image.js';
+import { Lenet5Error } from '../../src/errors.js';
+import { crc32 } from '../../src/io/format.js';
+import { Dense } from '../../src/layers/dense.js';
+import { Flatten } from '../../src/layers/reshape.js';
+import { Softmax } from '../../src/layers/activation.js';
+import { LeNet5 } from '../../src/models/lenet5.js';
+import { adam } from '../../src/train/optimizers.js';
 
 /** Upper bound of one case, in milliseconds. */
 export const CASE_MS = 2000;
