@@ -20,9 +20,10 @@
  * Each bundler's output is served from a plain static host (scripts/demo.mjs serveDir) for the classifying
  * cell, and with COOP/COEP (cross-origin isolated) for the threads cell, where the same app, opened with
  * `?threads`, also trains with `fit({ threads: 2 })` and predicts through `net.predictor({ threads: 2 })`,
- * both of which must really run on 2 threads. Threads are required of vite-dev, vite-build,
- * esbuild-splitting and webpack (one ESM file cannot hold a worker script; module workers do not see the
- * page's import map).
+ * both of which must really run on 2 threads. Threads are required of every bundler but the one-file
+ * esbuild build, which has no file to start a worker from (there `fit({ workerUrl })` is the way). On the
+ * import-map page the worker runs the package's files as they are: module workers do not see the page's
+ * import map, so this holds only while the worker's modules import no bare specifier.
  *
  * Measured per bundler, from the classifying page's own resource timing and the bytes served: the app's JS
  * loaded before its code runs (the entry and everything it imports statically) gzipped, what `init()` and
@@ -363,7 +364,7 @@ const BUNDLERS: Bundler[] = [
   staticBundler('esbuild', false, () => esbuildApp('esbuild', false)),
   staticBundler('esbuild-splitting', true, () => esbuildApp('esbuild-splitting', true)),
   staticBundler('webpack', true, webpackApp),
-  staticBundler('importmap', false, importMapApp),
+  staticBundler('importmap', true, importMapApp),
 ];
 
 /**
