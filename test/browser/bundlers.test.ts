@@ -29,7 +29,8 @@
  * loaded before its code runs (the entry and everything it imports statically) gzipped, what `init()` and
  * what `LeNet5.pretrained()` fetched (lazy chunks, model files) gzipped, and the time from navigation to the
  * first prediction. They go to test-artifacts/bundler-matrix.json with each cell's outcome, and one summary
- * line per bundler is printed.
+ * line per bundler is printed. (vite's dev server sends unminified modules with inline source maps, and its
+ * HMR client: its sizes say what a developer's browser loads, not what users get.)
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -265,12 +266,13 @@ async function webpackApp(): Promise<string> {
   return folder;
 }
 
-/** The file a package.json `exports` entry names for a browser's ESM import. */
+/** The file a package.json `exports` entry names for a browser's ESM import: the first matching condition, in the entry's order. */
 function exportTarget(entry: unknown): string {
   if (typeof entry === 'string') return entry;
   if (entry !== null && typeof entry === 'object') {
-    const conditions = entry as Record<string, unknown>;
-    for (const c of ['browser', 'import', 'default']) if (c in conditions) return exportTarget(conditions[c]);
+    for (const [condition, target] of Object.entries(entry)) {
+      if (['browser', 'import', 'default'].includes(condition)) return exportTarget(target);
+    }
   }
   throw new Error(`no browser target in exports entry ${JSON.stringify(entry)}`);
 }
