@@ -9,7 +9,6 @@
  * Also measures the library's size in a minified bundle (JS and wasm separately, gzip) and holds it to
  * a budget; the figures go to test-artifacts/bundle-figures.json.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveDir } from '../../scripts/demo.mjs';
-import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
+import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, installPackedConsumer, launchChromium, pageResult, ROOT, type Browser } from './helpers.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -66,18 +65,10 @@ main().then(
 `;
 
 async function runPage(url: string): Promise<Record<string, unknown>> {
-  const page = await browser!.context.newPage();
-  const problems = watchPage(page);
-  try {
-    await page.goto(url, { timeout: 30_000 });
-    await page.waitForFunction(() => document.title === 'done', null, { timeout: 30_000 });
-    const result = await page.evaluate(() => (window as unknown as { result: Record<string, unknown> }).result);
-    expect(result['error'], String(result['error'])).toBeUndefined();
-    expect(problems).toEqual([]);
-    return result;
-  } finally {
-    await page.close();
-  }
+  const { result, problems } = await pageResult<Record<string, unknown>>(browser!, url);
+  expect(result['error'], String(result['error'])).toBeUndefined();
+  expect(problems).toEqual([]);
+  return result;
 }
 
 async function serve(folder: string): Promise<string> {
@@ -98,11 +89,7 @@ function expectWorking(r: Record<string, unknown>): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lenet5-bundle-'));
-  // --ignore-scripts: the tree was just built by `npm test`; pack it as it is instead of rebuilding.
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
-  const tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'browser-consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir, stdio: 'pipe' });
+  installPackedConsumer(dir, 'browser-consumer');
   if (CHROMIUM_RUNS) browser = await launchChromium();
 }, 240_000);
 

@@ -3,7 +3,8 @@
  * downloaded browser), an empty user-data dir per launch, and helpers that bound every wait so a test
  * fails with a message instead of hanging.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -77,6 +78,54 @@ export function watchPage(page: Page): string[] {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   return problems;
+}
+
+/**
+ * Packs this checkout as `npm publish` would and installs the tarball into `dir` (a fresh consumer with its
+ * own package.json), so that `lenet5` resolves there as in a user's app: files, exports map and dependencies
+ * as published. --ignore-scripts: the tree was just built by `npm test`; pack it as it is instead of
+ * rebuilding.
+ */
+export function installPackedConsumer(dir: string, name: string): void {
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  const tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir, stdio: 'pipe' });
+}
+
+/**
+ * Opens `url` in a new page, waits (bounded) until the page's script sets `document.title = 'done'` and
+ * returns the `window.result` it left, with what watchPage saw; the page is closed afterwards. `prepare`
+ * runs before the navigation (to listen to the page's traffic), `settle` after the result (to finish work
+ * that needs the page open).
+ */
+export async function pageResult<T>(browser: Browser, url: string, opts: {
+  timeout?: number;
+  prepare?: (page: Page) => unknown;
+  settle?: () => Promise<unknown>;
+} = {}): Promise<{ result: T; problems: string[] }> {
+  const timeout = opts.timeout ?? 30_000;
+  const page = await browser.context.newPage();
+  const problems = watchPage(page);
+  try {
+    await opts.prepare?.(page);
+    // An uncaught error before the result (a module that fails to load or link) ends the wait at once.
+    const crashed = new Promise<never>((_, reject) => {
+      page.on('pageerror', (e) => reject(new Error(`${url}: uncaught error before the page's result: ${e.message}`)));
+    });
+    crashed.catch(() => undefined); // it may fail before the race below listens
+    try {
+      await page.goto(url, { timeout });
+      await Promise.race([page.waitForFunction(() => document.title === 'done', null, { timeout }), crashed]);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n(the page showed: ${problems.join('; ') || 'nothing'})`);
+    }
+    const result = await page.evaluate(() => (window as unknown as { result: T }).result);
+    await opts.settle?.();
+    return { result, problems };
+  } finally {
+    await page.close();
+  }
 }
 
 export function artifactsDir(): string {
