@@ -14,16 +14,14 @@
  *   `new URL(..., import.meta.url)` handled as webpack does out of the box);
  * - importmap: no bundler, a plain `<script type="module">` page whose import map points `lenet5` at the
  *   package's unbundled files, served as they are in the tarball (as from a CDN), and the npm packages
- *   those files import at ESM builds of them (what a CDN's ESM conversion serves). The package's private
- *   `#...` specifiers (package.json "imports") are not mapped: a user writing the map does not know them.
+ *   those files import at ESM builds of them (what a CDN's ESM conversion serves). Nothing else is mapped:
+ *   the package's browser files import relative paths only.
  *
  * Each bundler's output is served from a plain static host (scripts/demo.mjs serveDir) for the classifying
  * cell, and with COOP/COEP (cross-origin isolated) for the threads cell, where the same app, opened with
  * `?threads`, also trains with `fit({ threads: 2 })` and predicts through `net.predictor({ threads: 2 })`,
- * both of which must really run on 2 threads. Threads are required of every bundler but the one-file
- * esbuild build, which has no file to start a worker from (there `fit({ workerUrl })` is the way). On the
- * import-map page the worker runs the package's files as they are: module workers do not see the page's
- * import map, so this holds only while the worker's modules import no bare specifier.
+ * both of which must really run on 2 threads, in every bundler (the library starts its Web Workers from
+ * a thread script bundled into the package, through a blob: URL, so no bundler has to find one).
  *
  * Measured per bundler, from the classifying page's own resource timing and the bytes served: the app's JS
  * loaded before its code runs (the entry and everything it imports statically) gzipped, what `init()` and
@@ -363,7 +361,7 @@ const BUNDLERS: Bundler[] = [
     await viteBuild({ root: app, configFile: false, logLevel: 'silent' });
     return join(app, 'dist');
   }),
-  staticBundler('esbuild', false, () => esbuildApp('esbuild', false)),
+  staticBundler('esbuild', true, () => esbuildApp('esbuild', false)),
   staticBundler('esbuild-splitting', true, () => esbuildApp('esbuild-splitting', true)),
   staticBundler('webpack', true, webpackApp),
   staticBundler('importmap', true, importMapApp),
