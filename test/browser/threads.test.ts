@@ -275,24 +275,18 @@ describeInChromium('fit({ threads }) in Chromium' + chromiumNote, () => {
     }
   }, 60_000);
 
-  for (const where of ['inWindow', 'inWorker'] as const) {
-    it(`an esbuild bundle (one file, no splitting) finds the thread script and the threads wasm by itself (${where})`, async () => {
-      const r = await runExperiment(urls.isolated, where, { ...SMALL, urls: false });
-      const [one, two] = r.runs as [Run, Run];
-      expect(two.warnings).toEqual([]);
-      expect([one.threads, two.threads]).toEqual([1, 2]);
-      expect(r.workersStarted).toBe(1);
-      expectSameTraining(one, two);
-    }, 60_000);
-
-    it(`a vite build finds the worker script and the threads wasm by itself (${where})`, async () => {
-      const r = await runExperiment(urls.vite, where, { ...SMALL, urls: false });
-      const [one, two] = r.runs as [Run, Run];
-      expect(two.warnings).toEqual([]);
-      expect([one.threads, two.threads]).toEqual([1, 2]);
-      expect(r.workersStarted).toBe(1);
-      expectSameTraining(one, two);
-    }, 60_000);
+  // Neither bundle is told where anything is: the library finds its thread script and threads wasm itself.
+  for (const [bundle, url] of [['an esbuild bundle (one file, no splitting)', () => urls.isolated], ['a vite build', () => urls.vite]] as const) {
+    for (const where of ['inWindow', 'inWorker'] as const) {
+      it(`${bundle} finds the thread script and the threads wasm by itself (${where})`, async () => {
+        const r = await runExperiment(url(), where, { ...SMALL, urls: false });
+        const [one, two] = r.runs as [Run, Run];
+        expect(two.warnings).toEqual([]);
+        expect([one.threads, two.threads]).toEqual([1, 2]);
+        expect(r.workersStarted).toBe(1);
+        expectSameTraining(one, two);
+      }, 60_000);
+    }
   }
 
   for (const where of ['inWindow', 'inWorker'] as const) {
