@@ -79,6 +79,20 @@ describe('the packed package', () => {
     expect(out.trim()).toBe(pkg.version);
   });
 
+  it('ships and exports exactly the release builds asconfig.json defines, and the loader knows each', async () => {
+    const asconfig = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8')) as { targets: Record<string, { outFile: string }> };
+    const releases = Object.entries(asconfig.targets).filter(([t]) => t.startsWith('release'));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[]; exports: Record<string, unknown> };
+    const { buildFile } = await import('../src/backend/builds.js');
+    const files = releases.map(([, t]) => t.outFile).sort();
+    expect(releases.map(([t]) => `build/${buildFile(t as Parameters<typeof buildFile>[0])}`).sort()).toEqual(files);
+    expect(manifest.files.filter((f) => f.endsWith('.wasm')).sort()).toEqual(files);
+    expect(Object.values(manifest.exports).filter((v): v is string => typeof v === 'string' && v.endsWith('.wasm'))
+      .map((v) => v.replace('./', '')).sort()).toEqual(files);
+    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.wasm'));
+    expect(packed.map((f) => f.replace('package/', '')).sort()).toEqual(files);
+  });
+
   it('passes publint and arethetypeswrong (every entry has types under node16 and bundler resolution)', () => {
     const bin = (name: string) => join(root, 'node_modules/.bin', name);
     execFileSync(bin('publint'), [tarball, '--strict'], { cwd: root, encoding: 'utf8' });
