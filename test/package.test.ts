@@ -6,7 +6,7 @@
  * in a minified bundle.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -77,6 +77,30 @@ describe('the packed package', () => {
   it('exposes the lenet5 bin', () => {
     const out = execFileSync(join(dir, 'node_modules/.bin/lenet5'), ['--version'], { encoding: 'utf8' });
     expect(out.trim()).toBe(pkg.version);
+  });
+
+  it('holds the library, its licenses and nothing else (no tests, sources, maps or debug builds), at the size the README states', () => {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    const allowed = /^(dist\/(?!web\/).+\.(js|d\.ts)|build\/lenet5(\.[a-z-]+)?\.wasm|README\.md|LICENSE|THIRD_PARTY\.md|CHANGELOG\.md|package\.json)$/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    expect(files.filter((f) => /test|\.map$|debug|\.wat$|bench\.wasm|\.tgz$/.test(f))).toEqual([]);
+    for (const f of ['LICENSE', 'THIRD_PARTY.md', 'CHANGELOG.md', 'README.md', 'dist/index.js', 'dist/index.node.js', 'dist/onnx.js']) {
+      expect(files, f).toContain(f);
+    }
+    // The README states the packed size; it must stay within 15% of the real one.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const stated = /The package is about ([\d.]+) MB packed/.exec(readme);
+    expect(stated, 'the README states the package size').not.toBeNull();
+    const actual = statSync(tarball).size / 1e6;
+    expect(Math.abs(actual - Number(stated![1])) / actual, `packed ${actual.toFixed(2)} MB`).toBeLessThan(0.15);
+  });
+
+  it('publishes cleanly: `npm publish --dry-run` corrects nothing and warns about nothing but the missing login', () => {
+    const out = execFileSync('npm', ['publish', '--dry-run', '--ignore-scripts', '--registry', 'http://127.0.0.1:9/'], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    void out;
   });
 
   it('ships and exports exactly the release builds asconfig.json defines, and the loader knows each', async () => {
