@@ -353,7 +353,7 @@ function fold(steps: Step[], failure: Canonical['failure']): Canonical {
       let reason = '';
       if (target === undefined) reason = `it is followed by ${next ? next.node.label : 'nothing'}, where the importer folds a Pad only into the Conv or AveragePool right after it`;
       else if (r !== 4 || [0, 1, r, r + 1].some((k) => s.pads[k] !== 0)) reason = `it pads ${shapeStr(s.pads)}: other axes than height and width`;
-      else if (s.mode !== 'constant' || s.value !== 0) reason = `it pads with ${s.mode === 'constant' ? `the value ${s.value}` : `mode '${s.mode}'`}, which only zero padding of ${target.op === 'conv' ? 'a Conv' : 'an AveragePool'} equals`;
+      else if (s.mode !== 'constant' || s.value !== 0) reason = `it pads with ${s.mode === 'constant' ? `the value ${s.value}` : `mode '${s.mode}'`}, and only a zero Pad folds into ${target.op === 'conv' ? 'a Conv' : 'a pool'}`;
       else if (target.op === 'maxpool') reason = 'zero padding before a MaxPool is not MaxPool padding (which never wins the max)';
       else if (target.op === 'avgpool' && target.pads.some((p) => p !== 0) && !target.countIncludePad) {
         reason = `the AveragePool after it excludes its own padding ${shapeStr(target.pads)} from the average (count_include_pad 0) while the Pad's zeros count`;
