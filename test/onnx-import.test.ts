@@ -349,3 +349,47 @@ describe('canonicalisation', () => {
     expect(message(() => fromOnnx(extra))).toMatch(/Sigmoid node 'after' \(inputs: 'p' \[N, 10\]\), cannot be imported: the importer does not read op Sigmoid; there the importer expected the end of the graph, after the last layer of the modern LeNet-5/);
   });
 });
+
+describe('mutated PyTorch graphs', () => {
+  it('give an OnnxError or a model that predicts what onnxruntime does, never another exception', async () => {
+    // Well-formed protobuf, wrong graphs: attributes, constants, wiring and op types changed at random.
+    const good = readFileSync(join(FIXTURES, 'torch-sequential-zeropad-opset17.onnx'));
+    let seed = 2024;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const OPS = ['Reshape', 'Slice', 'Concat', 'Gather', 'Transpose', 'Pad', 'Squeeze', 'Unsqueeze', 'Identity', 'Flatten', 'Add', 'Shape'];
+    const N = Number(process.env['ONNX_MUTATIONS'] ?? 300);
+    const imported: [number, Uint8Array, LeNet5][] = [];
+    let refused = 0;
+    for (let k = 0; k < N; k++) {
+      const m = decodeOnnx(good);
+      const nodes = m.graph!.node!;
+      const names = nodes.flatMap((n) => n.output ?? []);
+      for (let j = 0; j < 2; j++) {
+        const n = nodes[rand(nodes.length)]!;
+        const a = n.attribute?.[rand(Math.max(1, n.attribute.length))];
+        const what = rand(5);
+        if (what === 0 && a?.ints?.length) a.ints[rand(a.ints.length)] = rand(40) - 4;
+        else if (what === 1 && a?.t?.rawData?.length) a.t.rawData[rand(a.t.rawData.length)] = rand(256);
+        else if (what === 2 && n.input?.length) n.input[rand(n.input.length)] = names[rand(names.length)]!;
+        else if (what === 3) n.opType = OPS[rand(OPS.length)]!;
+        else if (a) a.i = rand(6) - 2;
+      }
+      const bytes = encodeOnnx(m);
+      try {
+        imported.push([k, bytes, fromOnnx(bytes, { backend: 'js', batchSize: 1 })]);
+      } catch (e) {
+        expect(e, `case ${k}: ${(e as Error).message}`).toBeInstanceOf(OnnxError);
+        // The walk's guard against its own bugs: a refusal must say why, not relay an exception.
+        expect((e as Error).message, `case ${k}`).not.toMatch(/could not be read/);
+        refused++;
+      }
+    }
+    // What imports must run in onnxruntime and predict the same classes (on 20 digits).
+    for (const [k, bytes, net] of imported) {
+      const theirs = await runOrt(bytes, pixels, 20).catch((e: Error) => e.message);
+      expect(typeof theirs === 'string' ? theirs : argmax(theirs, 20), `case ${k}`).toEqual(Array.from(net.predictBatch(pixels, 20).labels));
+    }
+    console.log(`${N} mutated copies of torch-sequential-zeropad-opset17.onnx: ${imported.length} imported (and agree with onnxruntime), ${refused} refused`);
+    expect(refused).toBeGreaterThan(0);
+  }, 120_000);
+});

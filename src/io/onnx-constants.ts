@@ -45,9 +45,10 @@ export function foldConstant(n: OnnxNode, vals: (Value | undefined)[], out: stri
     return v;
   };
   const make = (dims: number[], v: Dim[], float: boolean): Const => {
-    if (v.length !== prod(dims)) refuse(`it makes ${v.length} values for shape ${shapeStr(dims)}`);
+    if (dims.some((d) => !Number.isInteger(d) || d < 0) || v.length !== prod(dims)) refuse(`it makes ${v.length} values for shape ${shapeStr(dims)}`);
     return { kind: 'const', name: out, dims, float, vals: v };
   };
+  if (op !== 'Constant' && vals[0] === undefined) refuse('it has no data input');
   const axesOf = (k: number, rank: number): number[] =>
     (vals[k] ? nums(cin(k), 'axes') : attrIntsOf(n, 'axes') ?? []).map((a) => (a < 0 ? a + rank : a));
   switch (op) {
@@ -81,7 +82,7 @@ export function foldConstant(n: OnnxNode, vals: (Value | undefined)[], out: stri
     case 'ConstantOfShape': {
       const dims = nums(cin(0), 'shape');
       const size = prod(dims);
-      if (!(size <= MAX_CONST)) refuse(`it makes ${size} values`);
+      if (dims.some((d) => !Number.isInteger(d) || d < 0) || !(size <= MAX_CONST)) refuse(`it makes a tensor of shape ${shapeStr(dims)}`);
       const t = attr(n, 'value')?.t;
       const fill = t ? (FLOAT_TYPES.includes(t.dataType ?? 0) ? tensorValues(t, 'value', 'ConstantOfShape')[0]! : tensorInts(t, 'value', 'ConstantOfShape')[0]!) : 0;
       return make(dims, new Array<Dim>(size).fill(fill), t ? FLOAT_TYPES.includes(t.dataType ?? 0) : true);
@@ -137,7 +138,7 @@ function foldIndexing(op: string, n: OnnxNode, c: (Const | undefined)[], make: (
   }
   if (op === 'Gather') {
     const axis = (attrIntOf(n, 'axis', 0) + rank) % Math.max(rank, 1);
-    const ix = c[1]!;
+    const ix = c[1] ?? refuse('it has no indices');
     const indices = nums(ix, 'indices').map((i) => (i < 0 ? i + a.dims[axis]! : i));
     if (indices.some((i) => !(i >= 0 && i < a.dims[axis]!))) refuse(`its indices ${shapeStr(indices)} are out of range`);
     const dims = [...a.dims.slice(0, axis), ...ix.dims, ...a.dims.slice(axis + 1)];

@@ -32,7 +32,7 @@ export interface NodeRef {
   name: string;
   /** "Pad node '/Pad'" */
   label: string;
-  /** "Pad '/Pad' (inputs: '/Relu_output_0' [N, 6, 28, 28], '/Constant_output_0' = [0, 0, 0, 0, 0, 0, 0, 0])" */
+  /** "Pad node '/Pad' (inputs: '/Relu_output_0' [N, 6, 28, 28], '/Constant_output_0' = [0, 0, 0, 0, 0, 0, 0, 0])" */
   desc: string;
 }
 
@@ -160,6 +160,7 @@ export function canonicalise(model: OnnxModel, source: string): Canonical {
 /** Output spatial size of a window op along one axis. */
 function windowOut(size: Dim, k: number, s: number, d: number, p0: number, p1: number, ceil = false): number {
   if (typeof size !== 'number') refuse(`its spatial size is symbolic (${size})`);
+  if (!(s >= 1 && d >= 1 && k >= 1)) refuse(`its kernel ${k}, stride ${s} or dilation ${d} is not positive`);
   const span = (size as number) + p0 + p1 - d * (k - 1) - 1;
   if (span < 0) refuse(`its window ${k} does not fit the input of size ${size}`);
   return (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
@@ -223,14 +224,17 @@ function readAct(op: string, n: OnnxNode, node: NodeRef, x: Dim[], c: (k: number
     }
     case 'Conv': {
       rank4();
-      const w = r.tensor(c(1, 'weight')!, `weight '${n.input![1]}' of ${node.label}`);
+      const w = r.tensor(c(1, 'weight') ?? refuse('it has no weight'), `weight '${n.input![1]}' of ${node.label}`);
       const b = c(2, 'bias');
       const bias = b ? r.tensor(b, `bias '${n.input![2]}' of ${node.label}`) : null;
       if (w.dims.length !== 4) refuse(`its weight has shape ${shapeStr(w.dims)}, not [OUT, IN, K, K]`);
       const k = [w.dims[2]!, w.dims[3]!];
+      const ks = attrIntsOf(n, 'kernel_shape');
+      if (ks !== undefined && (ks[0] !== k[0] || ks[1] !== k[1])) refuse(`its kernel_shape ${shapeStr(ks)} is not that of its weight ${shapeStr(w.dims)}`);
       const strides = attrIntsOf(n, 'strides') ?? [1, 1];
       const dilations = attrIntsOf(n, 'dilations') ?? [1, 1];
       const group = attrIntOf(n, 'group', 1);
+      if (x[1] !== w.dims[1]! * group) refuse(`its weight ${shapeStr(w.dims)} (group ${group}) does not fit its input ${shapeStr(x)}`);
       const pads = windowPads(n, x, k, strides, dilations);
       steps.push({ op: 'conv', node, inShape: x, weight: w, bias, pads, strides, dilations, group, folded: [] });
       return [x[0]!, w.dims[0]!, windowOut(x[2]!, k[0]!, strides[0]!, dilations[0]!, pads[0]!, pads[2]!),
@@ -257,7 +261,7 @@ function readAct(op: string, n: OnnxNode, node: NodeRef, x: Dim[], c: (k: number
       return flatten(node, x, steps);
     }
     case 'Reshape': {
-      const target = r.ints(c(1, 'shape')!, 'shape');
+      const target = r.ints(c(1, 'shape') ?? refuse('it has no shape input'), 'shape');
       const allowZero = attrIntOf(n, 'allowzero', 0) === 1;
       const t = target.map((d, i) => (d === 0 && !allowZero ? x[i]! : d));
       const rest = prod(x.slice(1));
@@ -268,7 +272,7 @@ function readAct(op: string, n: OnnxNode, node: NodeRef, x: Dim[], c: (k: number
     }
     case 'Squeeze': {
       const a = c(1, 'axes');
-      const axes = (a ? r.nums(a, 'axes') : attrIntsOf(n, 'axes') ?? x.map((d, i) => (d === 1 && i > 0 ? i : -99)).filter((i) => i >= 0))
+      const axes = (a ? r.nums(a, 'axes') : attrIntsOf(n, 'axes') ?? x.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0))
         .map((v) => (v < 0 ? v + x.length : v));
       const kept = x.filter((_, i) => !axes.includes(i));
       if (axes.includes(0) || axes.some((i) => x[i] !== 1) || kept.length !== 2) refuse(`it squeezes axes ${shapeStr(axes)} of ${shapeStr(x)}, which is not a flatten`);
@@ -287,7 +291,7 @@ function readAct(op: string, n: OnnxNode, node: NodeRef, x: Dim[], c: (k: number
       if (x.length !== 2) refuse(`its input has shape ${shapeStr(x)}, where a dense layer needs [N, features]`);
       if (op === 'Gemm' && attrIntOf(n, 'transA', 0) !== 0) refuse('it transposes its input (transA 1), which is not a dense layer');
       const what = `weight '${n.input![1]}' of ${node.label}`;
-      const w = r.tensor(c(1, 'weight')!, what);
+      const w = r.tensor(c(1, 'weight') ?? refuse('it has no weight'), what);
       if (w.dims.length !== 2) refuse(`its weight has shape ${shapeStr(w.dims)}, not a matrix`);
       // Our layout is (OUT, IN), what Gemm's transB = 1 stores; transB = 0 and MatMul store (IN, OUT).
       const transB = op === 'Gemm' && attrIntOf(n, 'transB', 0) === 1;
@@ -306,7 +310,7 @@ function readAct(op: string, n: OnnxNode, node: NodeRef, x: Dim[], c: (k: number
       return [x[0]!, weight.dims[0]!];
     }
     case 'Add': {
-      const b = c(1, 'addend')!;
+      const b = c(1, 'addend') ?? refuse('it has one input');
       const t = r.tensor(b, `addend '${b.name}' of ${node.label}`);
       // A bias per channel ([C, 1, 1] on [N, C, H, W]) or per unit ([M] on [N, M]), with leading 1s or not.
       const d = [...t.dims];
