@@ -4,8 +4,7 @@
  * folded, no-ops dropped, Pads folded into the layer after them) into one chain of steps, which is then
  * matched layer by layer against the modern LeNet-5, checking every tensor's shape.
  */
-import { Softmax } from '../layers/activation.js';
-import { ReLU } from '../layers/activation.js';
+import { ReLU, Softmax } from '../layers/activation.js';
 import { Conv2D } from '../layers/conv.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
