@@ -6,5 +6,9 @@
  *   const bytes = toOnnx(net);           // run it in ONNX Runtime
  *   const back = fromOnnx(bytes);        // a LeNet5 with those weights
  */
-export { toOnnx, fromOnnx, decodeOnnx, encodeOnnx, onnxExportInfo, OnnxError, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx.js';
-export type { FromOnnxOptions, OnnxExportInfo, OnnxOutputKind, OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx.js';
+export { decodeOnnx, encodeOnnx, OnnxError } from './io/onnx-codec.js';
+export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './io/onnx-codec.js';
+export { toOnnx, onnxExportInfo, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT_NAME } from './io/onnx-export.js';
+export type { OnnxExportInfo, OnnxOutputKind } from './io/onnx-export.js';
+export { fromOnnx } from './io/onnx-import.js';
+export type { FromOnnxOptions } from './io/onnx-import.js';

@@ -21,7 +21,7 @@ import { LeNet5 } from '../src/models/lenet5.js';
 import { TABLE_I } from '../src/models/presets.js';
 import { adam, sgd } from '../src/train/optimizers.js';
 import { decodeOnnx, encodeOnnx, fromOnnx, OnnxError, toOnnx, type OnnxAttribute, type OnnxModel,
-  type OnnxNode, type OnnxTensor } from '../src/io/onnx.js';
+  type OnnxNode, type OnnxTensor } from '../src/onnx.js';
 import { AttributeType, DataType } from '../src/io/onnx-schema.js';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -327,7 +327,7 @@ describe('fromOnnx', () => {
     expect(() => fromOnnx(foreignGraph(trained, { style: 'keras', dense1Out: 100 }))).toThrow(
       /dense1\.weight: .*MatMul .* has shape \[100, 120\], the modern LeNet-5 needs \[84, 120\]/);
     expect(() => fromOnnx(foreignGraph(trained, { style: 'pytorch', pool: 'MaxPool' }))).toThrow(
-      /op 3 of the ONNX graph is MaxPool \(node '\/MaxPool_2'\), where the modern LeNet-5 has avgpool2d layer pool1/);
+      /node 3 of the ONNX graph is MaxPool node '\/MaxPool_2' \(inputs: '\/relu_1\/output_0' \[batch, 6, 28, 28\]\), where the modern LeNet-5 has avgpool2d layer pool1 \(the importer expected AveragePool 2x2 with stride 2\)/);
     expect(() => fromOnnx(foreignGraph(trained, { style: 'pytorch', conv1Pad: 0 }))).toThrow(
       /conv1: Conv node '\/Conv_0' pads by 0, the modern LeNet-5's conv1 pads by 2 \('same'\)/);
     const err = (() => {
@@ -345,14 +345,17 @@ describe('fromOnnx', () => {
   it('rejects the classic model (its graph is not the modern architecture)', () => {
     const classic = LeNet5.classic({ backend: 'js', batchSize: 1 });
     expect(() => fromOnnx(toOnnx(classic))).toThrow(OnnxError);
-    expect(() => fromOnnx(toOnnx(classic))).toThrow(/op 1 of the ONNX graph is Pad \(node 'input\.pad'\), where the modern LeNet-5 has conv2d layer conv1/);
+    // The input Pad (2 on each side) would fold into conv1, but the input levels' Mul stops the import first.
+    expect(() => fromOnnx(toOnnx(classic))).toThrow(new RegExp("node 2 of the ONNX graph, Mul node 'input\\.scale' \\(inputs: 'input\\.pad\\.out' \\[N, 1, 32, 32\\], " +
+      "'input\\.range' = 1\\.275\\), cannot be imported: the importer does not read op Mul; there the modern LeNet-5 has conv2d layer conv1 " +
+      '\\(the importer expected Conv 6@5x5 padded by 2 on \\[N, 1, 28, 28\\]\\)'));
   });
 
   it('rejects weights that are not stored in the file', () => {
     const bytes = toOnnx(trained);
     const m = decodeOnnx(bytes);
     m.graph!.initializer = m.graph!.initializer!.filter((t) => t.name !== 'conv2.weight');
-    expect(() => fromOnnx(encodeOnnx(m))).toThrow(/Conv node 'conv2': its weight 'conv2\.weight' is not an initializer or constant/);
+    expect(() => fromOnnx(encodeOnnx(m))).toThrow(/Conv node 'conv2' \(inputs: .*'conv2\.weight' \(not defined\).*\), cannot be imported: its weight 'conv2\.weight' is not an initializer or constant/);
     const ext = decodeOnnx(bytes);
     ext.graph!.initializer![0]!.dataLocation = 1;
     ext.graph!.initializer![0]!.rawData = new Uint8Array(0);

@@ -2,7 +2,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { loadModel } from '../../io/node.js';
-import { onnxExportInfo, toOnnx } from '../../io/onnx.js';
+import { onnxExportInfo, toOnnx } from '../../io/onnx-export.js';
 import type { Output } from '../output.js';
 
 export interface ExportOptions {
