@@ -28,8 +28,10 @@ describe('model files are data, never code', () => {
     expect(files.length).toBeGreaterThan(50);
     const found: string[] = [];
     for (const f of files) {
-      // Comments may mention the words; strip them first.
-      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+      // Comments and string literals may mention the words (an error message says "model.eval()"); strip them first.
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1')
+        // A string literal becomes 's': `import('./x.js')` stays a literal import, "model.eval()" goes.
+        .replace(/'(?:[^'\\\n]|\\.)*'/g, "'s'");
       const rel = f.slice(repo.length + 1);
       for (const [what, re] of [
         ['eval', /\beval\s*\(/],
