@@ -111,23 +111,7 @@ export interface Kernels<F, I, B = I> {
   bytesToInput(out: F, bytes: B, lut: F, N: number, H: number, W: number, pad: number): void;
 }
 
-/** Names of every kernel, for tests that must cover all of them and for binding the wasm exports. */
-export const KERNEL_NAMES = [
-  'convForward', 'convBackwardInput', 'convBackwardWeights',
-  'avgPoolForward', 'avgPoolBackward', 'subsampleForward', 'subsampleBackward', 'maxPoolForward', 'maxPoolBackward',
-  'denseForward', 'denseBackward',
-  'rbfForward', 'rbfBackward',
-  'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
-  'softmaxForward', 'softmaxBackward',
-  'softmaxCrossEntropy', 'mseLoss', 'rbfPenaltyLoss', 'rbfMapLoss',
-  'scaleAdd', 'sgdUpdate', 'adamUpdate',
-  'square', 'tanhBackward2', 'avgPoolBackward2', 'subsampleBackward2', 'rbfLossBackward2',
-  'softmaxCrossEntropyBackward2', 'sdlmUpdate',
-  'dropoutForward', 'dropoutBackward',
-  'bytesToInput',
-] as const satisfies readonly (keyof Kernels<unknown, unknown>)[];
-
-export type KernelName = (typeof KERNEL_NAMES)[number];
+export { KERNEL_NAMES, type KernelName } from './kernel-table.js';
 
 /** The float arrays the pure-TS twins accept: Float32 for parity, Float64 for gradient checks. */
 export type Arr = Float32Array | Float64Array;
