@@ -108,19 +108,23 @@ export function kernelArity(name: KernelName): number {
 interface FloatT { readonly float: true }
 interface IntT { readonly int: true }
 interface ByteT { readonly byte: true }
-type TypeOf<K, F, I, B> = K extends 'f' | 'col' ? F : K extends 'f?' ? F | null : K extends 'i' ? I : K extends 'u8' ? B : number;
+type TypeOf<K, F, I, B> =
+  K extends 'f' | 'col' ? F : K extends 'f?' ? F | null : K extends 'i' ? I : K extends 'u8' ? B : number;
 type Required_<T extends readonly ArgKind[], F, I, B> = { -readonly [P in keyof T]: TypeOf<T[P], F, I, B> };
 type Optional_<T extends readonly ArgKind[], F, I, B> = { -readonly [P in keyof T]+?: TypeOf<T[P], F, I, B> };
 /** The function type a table entry describes, over tensors F (float), I (int32) and B (bytes). */
-export type KernelSignature<E, F, I, B = I> = E extends { readonly args: infer A extends readonly ArgKind[]; readonly optional: infer O extends readonly ArgKind[] }
-  ? (...args: [...Required_<A, F, I, B>, ...Optional_<O, F, I, B>]) => ReturnOf<E>
-  : E extends { readonly args: infer A extends readonly ArgKind[] } ? (...args: Required_<A, F, I, B>) => ReturnOf<E> : never;
+type KernelSignature<E, F, I, B> =
+  E extends { readonly args: infer A extends readonly ArgKind[]; readonly optional: infer O extends readonly ArgKind[] }
+    ? (...args: [...Required_<A, F, I, B>, ...Optional_<O, F, I, B>]) => ReturnOf<E>
+    : E extends { readonly args: infer A extends readonly ArgKind[] } ? (...args: Required_<A, F, I, B>) => ReturnOf<E>
+    : never;
 type ReturnOf<E> = E extends { readonly returns: 'f32' } ? number : void;
 // Type identity (not mere assignability, which lets methods' parameters vary both ways and forgives `?`).
 type Identical<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
 type Mismatched = {
-  [K in KernelName]: Identical<Kernels<FloatT, IntT, ByteT>[K], KernelSignature<(typeof KERNEL_TABLE)[K], FloatT, IntT, ByteT>> extends true
-    ? never : K
+  [K in KernelName]:
+    Identical<Kernels<FloatT, IntT, ByteT>[K], KernelSignature<(typeof KERNEL_TABLE)[K], FloatT, IntT, ByteT>> extends true
+      ? never : K
 }[KernelName];
 /** Fails to compile, naming the kernel, when an entry does not describe that kernel's signature exactly. */
 export const tableMatchesKernels: [Mismatched] extends [never] ? true : { mismatched: Mismatched } = true;
@@ -147,7 +151,10 @@ function conversion<T>(kind: ArgKind, pass: TensorPassing<T>): Conversion {
   switch (kind) {
     case 'f': return (r) => pass.f32(r as Region);
     case 'f?': return (r) => (r === null ? pass.none : pass.f32(r as Region));
-    case 'col': return pass.scratch !== undefined ? (r, args, at) => pass.scratch!(r as Region, args, at) : (r) => pass.f32(r as Region);
+    case 'col': {
+      const scratch = pass.scratch?.bind(pass);
+      return scratch !== undefined ? (r, args, at) => scratch(r as Region, args, at) : (r) => pass.f32(r as Region);
+    }
     case 'i': return (r) => pass.i32(r as Region);
     case 'u8': return (r) => pass.u8(r as Region);
     case 'i32': case 'u32': case 'f32': return (x) => x;

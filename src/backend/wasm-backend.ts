@@ -69,16 +69,18 @@ const WASM_PASSING: TensorPassing<number> = {
  */
 function checkExports(exports: WebAssembly.Exports, importsMemory: boolean): void {
   const refuse = (what: string): never => {
-    throw new InvalidArgumentError(`lenet5: the WebAssembly module ${what}; it is not the kernels of this version ` +
+    throw new InvalidArgumentError(`lenet5: the WebAssembly module ${what}: it is not the kernels of this version ` +
       '(init({ wasm }) takes the lenet5.wasm shipped with this package)');
   };
-  const expectFunction = (name: string, params: number): void => {
+  const expectFunction = (name: string, what: string, params: number): void => {
     const f = exports[name];
-    if (typeof f !== 'function') refuse(`does not export the kernel ${name}`);
-    else if (f.length !== params) refuse(`exports ${name} with ${f.length} parameters, the kernel has ${params}`);
+    if (typeof f !== 'function') refuse(`does not export ${what}`);
+    else if (f.length !== params) refuse(`exports ${name} with ${f.length} parameters where this version's has ${params}`);
   };
-  for (const name of KERNEL_NAMES) expectFunction(name, WASM_ADAPTERS[name]?.params.length ?? kernelArity(name));
-  expectFunction('heapBase', 0);
+  for (const name of KERNEL_NAMES) {
+    expectFunction(name, `the kernel ${name}`, WASM_ADAPTERS[name]?.params.length ?? kernelArity(name));
+  }
+  expectFunction('heapBase', 'heapBase (where the arena may start)', 0);
   if (!importsMemory && !(exports['memory'] instanceof WebAssembly.Memory)) refuse('does not export its memory');
 }
 
