@@ -133,7 +133,7 @@ export const tableMatchesKernels: [Mismatched] extends [never] ? true : { mismat
 
 /** How a backend passes the tensors (arena regions) of a kernel call to its implementation. */
 export interface TensorPassing<T> {
-  /** A float32 tensor (kinds `f`, `f?`, and `col` unless `scratch` is given). */
+  /** A float32 tensor (kinds `f`, `f?` and `col`). */
   f32(r: Region): T;
   /** An int32 tensor. */
   i32(r: Region): T;
@@ -141,23 +141,34 @@ export interface TensorPassing<T> {
   u8(r: Region): T;
   /** What a null tensor (`f?`) becomes. */
   readonly none: T;
-  /** The conv scratch (`col`): `args` is the whole call as given, `at` the scratch's position in it. */
-  scratch?(col: Region, args: readonly unknown[], at: number): T;
+  /** Called before the conv kernels with their scratch (`col`): `args` is the call as given, `at` its position. */
+  checkScratch?(col: Region, args: readonly unknown[], at: number): void;
 }
 
-type Conversion = (arg: unknown, args: readonly unknown[], at: number) => unknown;
+type Fn = (...args: unknown[]) => unknown;
 
-function conversion<T>(kind: ArgKind, pass: TensorPassing<T>): Conversion {
-  switch (kind) {
-    case 'f': return (r) => pass.f32(r as Region);
-    case 'f?': return (r) => (r === null ? pass.none : pass.f32(r as Region));
-    case 'col': {
-      const scratch = pass.scratch?.bind(pass);
-      return scratch !== undefined ? (r, args, at) => scratch(r as Region, args, at) : (r) => pass.f32(r as Region);
-    }
-    case 'i': return (r) => pass.i32(r as Region);
-    case 'u8': return (r) => pass.u8(r as Region);
-    case 'i32': case 'u32': case 'f32': return (x) => x;
+// The tensor kinds as the bound kernels convert them. A code per argument, not a closure: the bound kernels
+// share their code (and so the call sites in it), and calls through per-argument closures cost about twice
+// the overhead of a call (measured on the kernels of a LeNet-5 forward pass).
+const FLOAT = 1, FLOAT_OR_NULL = 2, INT = 3, BYTES = 4;
+const TENSOR_CODE: Partial<Record<ArgKind, number>> = { 'f': FLOAT, 'col': FLOAT, 'f?': FLOAT_OR_NULL, 'i': INT, 'u8': BYTES };
+
+/**
+ * f(a[0], ..., a[n - 1]). A spread call, f(...a), costs more than the smaller kernels (an activation of a
+ * few values) take; the conv kernels, the only ones with more than 11 arguments, do not notice it.
+ */
+function invoker(n: number): (f: Fn, a: unknown[]) => unknown {
+  switch (n) {
+    case 3: return (f, a) => f(a[0], a[1], a[2]);
+    case 4: return (f, a) => f(a[0], a[1], a[2], a[3]);
+    case 5: return (f, a) => f(a[0], a[1], a[2], a[3], a[4]);
+    case 6: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 8: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    case 9: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+    case 10: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+    case 11: return (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+    default: return (f, a) => f(...a.slice(0, n));
   }
 }
 
@@ -168,18 +179,31 @@ function conversion<T>(kind: ArgKind, pass: TensorPassing<T>): Conversion {
  */
 export function bindKernels<T>(pass: TensorPassing<T>, impl: (name: KernelName) => (...args: never[]) => unknown):
   Kernels<Region, Region> {
-  const bound: Record<string, (...args: unknown[]) => unknown> = {};
+  const bound: Record<string, Fn> = {};
   for (const name of KERNEL_NAMES) {
-    const entry: KernelEntry = KERNEL_TABLE[name];
-    const kinds = [...entry.args, ...(entry.optional ?? [])];
-    const convert = kinds.map((k) => conversion(k, pass));
-    const defaults = kinds.map((k, at) => (at < entry.args.length ? undefined : k === 'f?' ? null : 0));
-    const fn = impl(name) as (...args: unknown[]) => unknown;
-    const n = kinds.length;
+    const { args: required, optional = [] }: KernelEntry = KERNEL_TABLE[name];
+    const kinds = [...required, ...optional];
+    const tensorAt = kinds.flatMap((k, at) => (TENSOR_CODE[k] !== undefined ? [at] : []));
+    const codes = tensorAt.map((at) => TENSOR_CODE[kinds[at]!]!);
+    const first = required.length;
+    const defaults = optional.map((k) => (k === 'f?' ? null : 0));
+    const scratchAt = kinds.indexOf('col');
+    const check = scratchAt >= 0 ? pass.checkScratch?.bind(pass) : undefined;
+    const fn = impl(name) as Fn;
+    const call = invoker(kinds.length);
+    // The call's own argument array (the rest parameter) is completed, checked, converted in place (the
+    // tensors; scalars pass as given) and handed on.
     bound[name] = (...args: unknown[]) => {
-      const out = new Array<unknown>(n);
-      for (let at = 0; at < n; at++) out[at] = convert[at]!(args[at] === undefined ? defaults[at] : args[at], args, at);
-      return fn(...out);
+      for (let j = 0; j < defaults.length; j++) if (args[first + j] === undefined) args[first + j] = defaults[j];
+      if (check !== undefined) check(args[scratchAt] as Region, args, scratchAt);
+      for (let j = 0; j < tensorAt.length; j++) {
+        const at = tensorAt[j]!;
+        const r = args[at] as Region | null;
+        const code = codes[j]!;
+        args[at] = code === FLOAT ? pass.f32(r!) : code === INT ? pass.i32(r!) : code === BYTES ? pass.u8(r!)
+          : r === null ? pass.none : pass.f32(r);
+      }
+      return call(fn, args);
     };
   }
   return bound as unknown as Kernels<Region, Region>;

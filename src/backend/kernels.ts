@@ -1,7 +1,8 @@
 /**
  * The kernel set: one signature list shared by the wasm exports (pointers), the pure-TS twins (typed
  * arrays) and the Backend (arena regions). `F` is how a float32 tensor is passed, `I` an int32 one, `B` a
- * byte one (image pixels).
+ * byte one (image pixels). Each kernel's argument kinds are also data, in kernel-table.ts, from which every
+ * binding is derived; the table must describe this interface exactly (checked at compile time).
  *
  * Conventions (DESIGN §2, STYLE): NCHW float32, batch-major; conv weights (OC, C, KH, KW); dense weights
  * (OUT, IN); arguments are outputs, then inputs/params, then dims; gradients carry a `d` prefix.

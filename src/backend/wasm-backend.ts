@@ -20,7 +20,7 @@ export interface WasmExports extends Omit<Kernels<number, number>, 'adamUpdate'>
  * memory corruption, not an error, so it is checked here (a few multiplications a call). In the table the
  * scratch (`col`) follows the connection table and precedes the dims N, C, H, W, OC, KH, KW, pad.
  */
-function scratchOf(col: Region, args: readonly unknown[], at: number): number {
+function checkScratch(col: Region, args: readonly unknown[], at: number): void {
   const mask = args[at - 1] as Region | null;
   const [N, C, H, W, OC, KH, KW, pad] = args.slice(at + 1, at + 9) as number[];
   const need = convScratchLength(N!, C!, H!, W!, KH!, KW!, pad!, mask !== null ? OC! : 0);
@@ -28,7 +28,6 @@ function scratchOf(col: Region, args: readonly unknown[], at: number): number {
     throw new InvalidArgumentError(`conv scratch ${col.label} holds ${col.length} floats, the call needs ${need} ` +
       '(convScratchLength, with the output maps when a connection table is given)');
   }
-  return col.ptr;
 }
 
 /** A kernel whose wasm export takes other parameters than the kernel: the export's own, and the glue. */
@@ -59,7 +58,7 @@ const WASM_PASSING: TensorPassing<number> = {
   i32: (r) => r.ptr,
   u8: (r) => r.ptr,
   none: 0,
-  scratch: scratchOf,
+  checkScratch,
 };
 
 /**

@@ -160,14 +160,16 @@ describe('bindKernels', () => {
     }
   });
 
-  it('hands the conv scratch, with the whole call, to `scratch` when the backend has one', () => {
+  it('shows the conv scratch, with the call as given, to `checkScratch` before the call', () => {
     const seen: unknown[] = [];
-    const bound = bindKernels({ ...pass, scratch: (col, args, at) => (seen.push(col, args, at), 'checked') },
+    const bound = bindKernels({ ...pass, checkScratch: (col, args, at) => void seen.push(col, [...args], at) },
       () => (...args: unknown[]) => args);
-    const col = tensor('col'), out = tensor('f');
-    const args = [out, out, out, null, col, 1, 2, 3, 4, 5, 6, 7, 8] as const;
+    const col = tensor('col'), out = tensor('f'), mask = tensor('f?');
+    const args = [out, out, out, mask, col, 1, 2, 3, 4, 5, 6, 7, 8] as const;
     expect(bound.convBackwardInput(...args)).toEqual(
-      ['f32:f', 'f32:f', 'f32:f', 'none', 'checked', 1, 2, 3, 4, 5, 6, 7, 8]);
+      ['f32:f', 'f32:f', 'f32:f', 'f32:f?', 'f32:col', 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seen).toEqual([col, args, 4]);
+    expect(() => bindKernels({ ...pass, checkScratch: () => { throw new Error('short'); } }, () => () => 0)
+      .convBackwardInput(...args)).toThrow('short');
   });
 });
