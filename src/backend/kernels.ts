@@ -1,7 +1,8 @@
 /**
  * The kernel set: one signature list shared by the wasm exports (pointers), the pure-TS twins (typed
  * arrays) and the Backend (arena regions). `F` is how a float32 tensor is passed, `I` an int32 one, `B` a
- * byte one (image pixels).
+ * byte one (image pixels). Each kernel's argument kinds are also data, in kernel-table.ts, from which every
+ * binding is derived; the table must describe this interface exactly (checked at compile time).
  *
  * Conventions (docs/ARCHITECTURE.md, 'The kernel contract'): NCHW float32, batch-major; conv weights (OC, C, KH, KW); dense weights
  * (OUT, IN); arguments are outputs, then inputs/params, then dims; gradients carry a `d` prefix.
@@ -111,23 +112,7 @@ export interface Kernels<F, I, B = I> {
   bytesToInput(out: F, bytes: B, lut: F, N: number, H: number, W: number, pad: number): void;
 }
 
-/** Names of every kernel, for tests that must cover all of them and for binding the wasm exports. */
-export const KERNEL_NAMES = [
-  'convForward', 'convBackwardInput', 'convBackwardWeights',
-  'avgPoolForward', 'avgPoolBackward', 'subsampleForward', 'subsampleBackward', 'maxPoolForward', 'maxPoolBackward',
-  'denseForward', 'denseBackward',
-  'rbfForward', 'rbfBackward',
-  'reluForward', 'reluBackward', 'tanhForward', 'tanhBackward', 'sigmoidForward', 'sigmoidBackward',
-  'softmaxForward', 'softmaxBackward',
-  'softmaxCrossEntropy', 'mseLoss', 'rbfPenaltyLoss', 'rbfMapLoss',
-  'scaleAdd', 'sgdUpdate', 'adamUpdate',
-  'square', 'tanhBackward2', 'avgPoolBackward2', 'subsampleBackward2', 'rbfLossBackward2',
-  'softmaxCrossEntropyBackward2', 'sdlmUpdate',
-  'dropoutForward', 'dropoutBackward',
-  'bytesToInput',
-] as const satisfies readonly (keyof Kernels<unknown, unknown>)[];
-
-export type KernelName = (typeof KERNEL_NAMES)[number];
+export { KERNEL_NAMES, type KernelName } from './kernel-table.js';
 
 /** The float arrays the pure-TS twins accept: Float32 for parity, Float64 for gradient checks. */
 export type Arr = Float32Array | Float64Array;

@@ -2,6 +2,9 @@ import { Arena, type Region } from '../memory.js';
 import type { Backend } from './backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { convScratchLength, type Kernels } from './kernels.js';
+import {
+  bindKernels, kernelArity, KERNEL_NAMES, KERNEL_TABLE, type ArgKind, type KernelName, type TensorPassing,
+} from './kernel-table.js';
 
 /** The module's exports: every kernel over byte offsets, plus the memory and where the heap starts. */
 export interface WasmExports extends Omit<Kernels<number, number>, 'adamUpdate'> {
@@ -12,20 +15,72 @@ export interface WasmExports extends Omit<Kernels<number, number>, 'adamUpdate'>
     eps: number, weightDecay: number, c1: number, c2: number): void;
 }
 
-const p = (r: Region | null): number => (r === null ? 0 : r.ptr);
-
 /**
  * The conv kernels write up to convScratchLength floats of `col` and trust it: a short scratch would be
- * memory corruption, not an error, so it is checked here (a few multiplications a call).
+ * memory corruption, not an error, so it is checked here (a few multiplications a call). In the table the
+ * scratch (`col`) follows the connection table and precedes the dims N, C, H, W, OC, KH, KW, pad.
  */
-function scratchOf(col: Region, mask: Region | null, N: number, C: number, H: number, W: number, OC: number,
-  KH: number, KW: number, pad: number): number {
-  const need = convScratchLength(N, C, H, W, KH, KW, pad, mask !== null ? OC : 0);
+function checkScratch(col: Region, args: readonly unknown[], at: number): void {
+  const mask = args[at - 1] as Region | null;
+  const [N, C, H, W, OC, KH, KW, pad] = args.slice(at + 1, at + 9) as number[];
+  const need = convScratchLength(N!, C!, H!, W!, KH!, KW!, pad!, mask !== null ? OC! : 0);
   if (col.length < need) {
     throw new InvalidArgumentError(`conv scratch ${col.label} holds ${col.length} floats, the call needs ${need} ` +
       '(convScratchLength, with the output maps when a connection table is given)');
   }
-  return col.ptr;
+}
+
+/** A kernel whose wasm export takes other parameters than the kernel: the export's own, and the glue. */
+interface WasmAdapter<K extends KernelName> {
+  /** The export's parameters (what the module is checked against at instantiation). */
+  readonly params: readonly ArgKind[];
+  bind(exports: WasmExports): Kernels<number, number>[K];
+}
+
+/**
+ * The only such kernel. adamUpdate's export takes the bias corrections c1 = 1 / (1 - beta1^t) and
+ * c2 = 1 / (1 - beta2^t) where the kernel takes the step t: a pow in the wasm would bring AssemblyScript's
+ * pow and its table into every build for two numbers a step (assembly/optim.ts). They are computed here in
+ * f64 from the betas rounded to float32, the values the kernel multiplies with.
+ */
+export const WASM_ADAPTERS: { readonly [K in KernelName]?: WasmAdapter<K> } = {
+  adamUpdate: {
+    params: [...KERNEL_TABLE.adamUpdate.args.slice(0, -1), 'f32', 'f32'],
+    bind: (k) => (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
+      k.adamUpdate(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay,
+        1 / (1 - Math.pow(Math.fround(beta1), t)), 1 / (1 - Math.pow(Math.fround(beta2), t))),
+  },
+};
+
+/** How the wasm backend passes tensors: byte offsets into the module's memory, 0 for null. */
+const WASM_PASSING: TensorPassing<number> = {
+  f32: (r) => r.ptr,
+  i32: (r) => r.ptr,
+  u8: (r) => r.ptr,
+  none: 0,
+  checkScratch,
+};
+
+/**
+ * Refuses a module that is not these kernels (an `init({ wasm })` of another build or version): every
+ * kernel of the table must be exported with its number of parameters, with heapBase and, unless the
+ * memory is imported, the memory.
+ */
+function checkExports(exports: WebAssembly.Exports, importsMemory: boolean): void {
+  const refuse = (what: string): never => {
+    throw new InvalidArgumentError(`lenet5: the WebAssembly module ${what}: it is not the kernels of this version ` +
+      '(init({ wasm }) takes the lenet5.wasm shipped with this package)');
+  };
+  const expectFunction = (name: string, what: string, params: number): void => {
+    const f = exports[name];
+    if (typeof f !== 'function') refuse(`does not export ${what}`);
+    else if (f.length !== params) refuse(`exports ${name} with ${f.length} parameters where this version's has ${params}`);
+  };
+  for (const name of KERNEL_NAMES) {
+    expectFunction(name, `the kernel ${name}`, WASM_ADAPTERS[name]?.params.length ?? kernelArity(name));
+  }
+  expectFunction('heapBase', 'heapBase (where the arena may start)', 0);
+  if (!importsMemory && !(exports['memory'] instanceof WebAssembly.Memory)) refuse('does not export its memory');
 }
 
 /**
@@ -51,70 +106,11 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
       ...(shared !== undefined ? { memory: shared.memory } : {}),
     },
   });
+  checkExports(instance.exports, shared !== undefined);
   const k = instance.exports as unknown as WasmExports;
   const arena = shared !== undefined
     ? new Arena(shared.memory, Math.max(shared.base, k.heapBase()), shared.end)
     : new Arena(k.memory, k.heapBase(), maxBytes);
-  return {
-    name: 'wasm',
-    arena,
-    convForward: (out, inp, weight, bias, mask, col, N, C, H, W, OC, KH, KW, pad, keep = 0, relu = 0, pooled = null) =>
-      k.convForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
-        N, C, H, W, OC, KH, KW, pad, keep, relu, p(pooled)),
-    convBackwardInput: (dinp, dout, weight, mask, col, N, C, H, W, OC, KH, KW, pad) =>
-      k.convBackwardInput(dinp.ptr, dout.ptr, weight.ptr, p(mask), scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad),
-        N, C, H, W, OC, KH, KW, pad),
-    convBackwardWeights: (dweight, dbias, dout, inp, mask, col, N, C, H, W, OC, KH, KW, pad, reuse = 0) =>
-      k.convBackwardWeights(dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, p(mask),
-        scratchOf(col, mask, N, C, H, W, OC, KH, KW, pad), N, C, H, W, OC, KH, KW, pad, reuse),
-    avgPoolForward: (out, inp, N, C, H, W) => k.avgPoolForward(out.ptr, inp.ptr, N, C, H, W),
-    avgPoolBackward: (dinp, dout, N, C, H, W) => k.avgPoolBackward(dinp.ptr, dout.ptr, N, C, H, W),
-    subsampleForward: (out, inp, coeff, bias, N, C, H, W) =>
-      k.subsampleForward(out.ptr, inp.ptr, coeff.ptr, bias.ptr, N, C, H, W),
-    subsampleBackward: (dinp, dcoeff, dbias, dout, inp, coeff, N, C, H, W) =>
-      k.subsampleBackward(dinp.ptr, dcoeff.ptr, dbias.ptr, dout.ptr, inp.ptr, coeff.ptr, N, C, H, W),
-    maxPoolForward: (out, argmax, inp, N, C, H, W) => k.maxPoolForward(out.ptr, argmax.ptr, inp.ptr, N, C, H, W),
-    maxPoolBackward: (dinp, dout, argmax, N, C, H, W) =>
-      k.maxPoolBackward(dinp.ptr, dout.ptr, argmax.ptr, N, C, H, W),
-    denseForward: (out, inp, weight, bias, N, IN, OUT) =>
-      k.denseForward(out.ptr, inp.ptr, weight.ptr, bias.ptr, N, IN, OUT),
-    denseBackward: (dinp, dweight, dbias, dout, inp, weight, N, IN, OUT) =>
-      k.denseBackward(p(dinp), dweight.ptr, dbias.ptr, dout.ptr, inp.ptr, weight.ptr, N, IN, OUT),
-    rbfForward: (out, inp, proto, N, IN, OUT) => k.rbfForward(out.ptr, inp.ptr, proto.ptr, N, IN, OUT),
-    rbfBackward: (dinp, dout, inp, proto, N, IN, OUT) =>
-      k.rbfBackward(dinp.ptr, dout.ptr, inp.ptr, proto.ptr, N, IN, OUT),
-    reluForward: (out, inp, n) => k.reluForward(out.ptr, inp.ptr, n),
-    reluBackward: (dinp, dout, out, n) => k.reluBackward(dinp.ptr, dout.ptr, out.ptr, n),
-    tanhForward: (out, inp, n) => k.tanhForward(out.ptr, inp.ptr, n),
-    tanhBackward: (dinp, dout, out, n) => k.tanhBackward(dinp.ptr, dout.ptr, out.ptr, n),
-    sigmoidForward: (out, inp, n) => k.sigmoidForward(out.ptr, inp.ptr, n),
-    sigmoidBackward: (dinp, dout, out, n) => k.sigmoidBackward(dinp.ptr, dout.ptr, out.ptr, n),
-    softmaxForward: (out, inp, N, C) => k.softmaxForward(out.ptr, inp.ptr, N, C),
-    softmaxBackward: (dinp, dout, out, N, C) => k.softmaxBackward(dinp.ptr, dout.ptr, out.ptr, N, C),
-    softmaxCrossEntropy: (dlogits, probs, logits, labels, N, C) =>
-      k.softmaxCrossEntropy(dlogits.ptr, probs.ptr, logits.ptr, labels.ptr, N, C),
-    mseLoss: (dpred, pred, target, N, C) => k.mseLoss(dpred.ptr, pred.ptr, target.ptr, N, C),
-    rbfPenaltyLoss: (dpen, pen, labels, N, C) => k.rbfPenaltyLoss(dpen.ptr, pen.ptr, labels.ptr, N, C),
-    rbfMapLoss: (dpen, pen, labels, N, C, j) => k.rbfMapLoss(dpen.ptr, pen.ptr, labels.ptr, N, C, j),
-    scaleAdd: (dst, src, n, a, b) => k.scaleAdd(dst.ptr, src.ptr, n, a, b),
-    sgdUpdate: (param, grad, velocity, n, lr, momentum, weightDecay, nesterov) =>
-      k.sgdUpdate(param.ptr, grad.ptr, velocity.ptr, n, lr, momentum, weightDecay, nesterov),
-    // The kernel takes the bias corrections (assembly/optim.ts says why), computed here in f64.
-    adamUpdate: (param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t) =>
-      k.adamUpdate(param.ptr, grad.ptr, m.ptr, v.ptr, n, lr, beta1, beta2, eps, weightDecay,
-        1 / (1 - Math.pow(Math.fround(beta1), t)), 1 / (1 - Math.pow(Math.fround(beta2), t))),
-    square: (out, inp, n) => k.square(out.ptr, inp.ptr, n),
-    tanhBackward2: (d2inp, d2out, out, n) => k.tanhBackward2(d2inp.ptr, d2out.ptr, out.ptr, n),
-    avgPoolBackward2: (d2inp, d2out, N, C, H, W) => k.avgPoolBackward2(d2inp.ptr, d2out.ptr, N, C, H, W),
-    subsampleBackward2: (d2inp, d2coeff, d2bias, d2out, inp, coeff, N, C, H, W) =>
-      k.subsampleBackward2(d2inp.ptr, d2coeff.ptr, d2bias.ptr, d2out.ptr, inp.ptr, coeff.ptr, N, C, H, W),
-    rbfLossBackward2: (d2inp, inp, proto, pen, N, IN, OUT, j, map) =>
-      k.rbfLossBackward2(d2inp.ptr, inp.ptr, proto.ptr, pen.ptr, N, IN, OUT, j, map),
-    softmaxCrossEntropyBackward2: (d2logits, probs, N, C) => k.softmaxCrossEntropyBackward2(d2logits.ptr, probs.ptr, N, C),
-    sdlmUpdate: (param, grad, hkk, n, lr, mu) => k.sdlmUpdate(param.ptr, grad.ptr, hkk.ptr, n, lr, mu),
-    dropoutForward: (out, mask, inp, n, rate, seed, first = 0) =>
-      k.dropoutForward(out.ptr, mask.ptr, inp.ptr, n, rate, seed, first),
-    dropoutBackward: (dinp, dout, mask, n) => k.dropoutBackward(dinp.ptr, dout.ptr, mask.ptr, n),
-    bytesToInput: (out, bytes, lut, N, H, W, pad) => k.bytesToInput(out.ptr, bytes.ptr, lut.ptr, N, H, W, pad),
-  };
+  const bound = bindKernels(WASM_PASSING, (name) => WASM_ADAPTERS[name]?.bind(k) ?? k[name]);
+  return { name: 'wasm', arena, ...bound };
 }
