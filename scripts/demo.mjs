@@ -12,8 +12,10 @@
  * threads, started from the `lenet5/worker` entry (lenet5-worker.js) over the shared-memory kernels
  * (lenet5.threads*.wasm), both built or copied next to the page.
  */
-import { createReadStream, existsSync, mkdirSync, copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { pipeline } from 'node:stream';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -105,15 +107,30 @@ export async function buildDemo({ outDir = join(root, 'demo-dist'), minify = tru
 /**
  * Serves `dir` on host:port (0 = a free port). Resolves with the server and its address. `isolate: false`
  * leaves out COOP/COEP/CORP (a plain static host, as most users have).
+ *
+ * Only regular files whose real path (symlinks resolved) lies inside the folder are served: a symlink that
+ * leads out of it is refused like `..`, one that stays inside works. A file that vanishes or cannot be opened
+ * between the lookup and the read (a rebuild, permissions) gets an error status, never a crash; the file is
+ * streamed with `stream.pipeline`, which closes it however the response ends, a client that aborts the
+ * download included.
  */
 export function serveDir(dir, { port = 0, host = '127.0.0.1', isolate = true } = {}) {
   const base = resolve(dir);
   const headers = isolate ? HEADERS : { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
+  const sendText = (res, status, text) => {
+    res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`${text}\n`);
+  };
   const server = createServer((req, res) => {
-    const send = (status, text) => {
-      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`${text}\n`);
-    };
+    respond(req, res).catch(() => {
+      // respond() answers every failure it expects; this is the last resort (e.g. a write to a closed socket).
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+
+  async function respond(req, res) {
+    const send = (status, text) => sendText(res, status, text);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(405, 'method not allowed');
@@ -127,22 +144,58 @@ export function serveDir(dir, { port = 0, host = '127.0.0.1', isolate = true } =
     if (path.includes('\0')) return send(400, 'bad request');
     if (path.endsWith('/')) path += 'index.html';
     const file = resolve(base, `.${path}`);
-    if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
-    let st;
+    if (!inside(base, file)) return send(403, 'forbidden');
+    // Resolve symlinks on both sides (the folder itself may sit behind one, e.g. a temp dir) and check again.
+    let real;
     try {
-      st = statSync(file);
-    } catch {
-      return send(404, `not found: ${path}`);
+      real = await realpath(file);
+      if (!inside(await realpath(base), real)) return send(403, 'forbidden');
+    } catch (err) {
+      return sendError(res, err, path);
     }
-    if (!st.isFile()) return send(404, `not found: ${path}`);
-    res.writeHead(200, {
-      ...headers,
-      'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': st.size,
-    });
-    if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
-  });
+    let handle;
+    try {
+      // Refuse what is not a regular file before opening it: opening a FIFO for reading would block.
+      if (!(await stat(real)).isFile()) return send(404, `not found: ${path}`);
+      // O_NONBLOCK: should a FIFO take the file's place after the check, open returns at once (and fstat
+      // below refuses it); O_NOFOLLOW: nor may a symlink take its place.
+      handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+      const st = await handle.stat();
+      if (!st.isFile()) {
+        await handle.close();
+        return send(404, `not found: ${path}`);
+      }
+      res.writeHead(200, {
+        ...headers,
+        'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': st.size,
+      });
+      if (req.method === 'HEAD' || st.size === 0) {
+        await handle.close();
+        return res.end();
+      }
+      // The stream owns the handle from here: pipeline destroys it (closing the file) when the response
+      // ends, fails or the client goes away. `end` keeps the body to the announced length if the file grows.
+      const body = handle.createReadStream({ start: 0, end: st.size - 1 });
+      handle = undefined;
+      pipeline(body, res, () => undefined);
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      if (res.headersSent) res.destroy();
+      else sendError(res, err, path);
+    }
+  }
+
+  /** The status for a failed lookup or open: gone (a rebuild) 404, not allowed 403, anything else 500. */
+  function sendError(res, err, path) {
+    const code = err?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') {
+      return sendText(res, 404, `not found: ${path}`);
+    }
+    if (code === 'EACCES' || code === 'EPERM') return sendText(res, 403, 'forbidden');
+    return sendText(res, 500, `cannot read ${path}${code ? ` (${code})` : ''}`);
+  }
+
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -150,6 +203,11 @@ export function serveDir(dir, { port = 0, host = '127.0.0.1', isolate = true } =
       resolvePromise({ server, url: `http://${host}:${addr.port}/` });
     });
   });
+}
+
+/** Whether `file` is `dir` or lies under it (both absolute and normalised). */
+function inside(dir, file) {
+  return file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
 async function main(argv) {
