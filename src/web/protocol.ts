@@ -1,11 +1,13 @@
 /**
  * Messages between the demo page and its training worker. Model files travel as bytes (the library's
- * own save/load format), so the page and the worker share nothing but this protocol.
+ * own save/load format), so the page and the worker share nothing but this protocol. Nothing here says
+ * where the kernels, the threads' script or the digits are: the worker calls the library with its
+ * defaults, which import them on demand (the same relaxed or baseline SIMD build the page's `init()` chose).
  */
 import type { PretrainedName } from '../models/pretrained.js';
 
 export type DataChoice =
-  | { kind: 'digits'; url: string }
+  | { kind: 'digits' }
   | { kind: 'mnist' | 'fashion-mnist'; baseUrl: string | null };
 
 export interface TrainRequest {
@@ -22,14 +24,8 @@ export interface TrainRequest {
   start: Uint8Array | null;
   /** 'js' forces the pure-JS kernels (as the page does when it runs without SIMD). */
   backend: 'wasm' | 'js' | null;
-  /** URL of the relaxed-SIMD build when the page runs on it (the worker loads the same kernels). */
-  relaxedWasm: string | null;
   /** Threads to train on (fit's `threads`): more than 1 only where the page is cross-origin isolated. */
   threads: number;
-  /** With threads > 1: the bundled `lenet5/worker` script (fit's `workerUrl`). */
-  workerUrl: string | null;
-  /** With threads > 1: the shared-memory kernels served next to the page (init's `threadsWasm`), matching relaxedWasm. */
-  threadsWasm: string | null;
 }
 
 export interface CancelRequest {

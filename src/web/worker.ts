@@ -3,15 +3,16 @@
  * and progress to the page, evaluates on the held-out split and sends back the model file. Training
  * here keeps the page's main thread free: drawing and prediction stay live while a model trains. On a
  * cross-origin isolated page the page asks for several threads: this worker is then thread 0 (it blocks on
- * Atomics.wait between steps, which a worker may) and fit starts the others from the bundled
- * `lenet5/worker` script; the threads used come back in the `done` message.
+ * Atomics.wait between steps, which a worker may) and fit starts the others itself (the library's
+ * thread script from a blob: URL, over the shared-memory kernels it imports); the threads used come back in
+ * the `done` message. Like the page, the worker gives the library no files or URLs: `init()` picks the
+ * kernels, `loadDigits()` imports the digits sheet.
  */
 import { init, LeNet5, loadDigits, loadFashionMnist, loadMnist, MNIST, FASHION_MNIST, type Dataset } from '../index.js';
 import {
   DIGITS_SPLIT_SEED, DIGITS_TRAIN_COUNT, type DataChoice, type FromWorker, type Misclassified, type ToWorker,
   type TrainRequest,
 } from './protocol.js';
-import { relaxedKernels } from './kernels.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -57,7 +58,7 @@ scope.onmessage = (e) => {
 async function loadData(choice: DataChoice, signal: AbortSignal): Promise<{ name: string; train: Dataset; test: Dataset; classNames: string[] }> {
   if (choice.kind === 'digits') {
     post({ type: 'status', text: 'loading the bundled digits…' });
-    const all = await loadDigits({ url: new URL(choice.url, self.location.href) });
+    const all = await loadDigits();
     const [train, test] = all.split(DIGITS_TRAIN_COUNT, { seed: DIGITS_SPLIT_SEED });
     return { name: 'bundled digits', train, test, classNames: [...MNIST.classNames] };
   }
@@ -77,12 +78,9 @@ async function loadData(choice: DataChoice, signal: AbortSignal): Promise<{ name
 
 async function train(req: TrainRequest, current: Job): Promise<void> {
   const warnings: string[] = [];
-  const relaxed = req.relaxedWasm !== null && req.backend !== 'js' ? await relaxedKernels(req.relaxedWasm) : null;
+  // The same engine as the page's: init() makes the same choice of kernels (relaxed SIMD where it validates).
   const info = await init({
     ...(req.backend ? { backend: req.backend } : {}),
-    ...(relaxed !== null ? { relaxedWasm: relaxed } : { relaxedSimd: false }),
-    // A URL, fetched only when a threaded fit starts: the bundle does not embed the shared-memory kernels.
-    ...(req.threadsWasm !== null ? { threadsWasm: new URL(req.threadsWasm, self.location.href) } : {}),
     warn: (m) => warnings.push(m),
   });
   post({ type: 'ready', backend: info.backend, simd: info.simd, relaxedSimd: info.relaxedSimd, warning: warnings[0] ?? null });
@@ -131,7 +129,6 @@ async function train(req: TrainRequest, current: Job): Promise<void> {
     yieldEveryMs: 100,
     // Where the threads cannot start after all, fit trains on one and says why; the page shows it.
     threads: req.threads,
-    ...(req.workerUrl !== null ? { workerUrl: new URL(req.workerUrl, self.location.href) } : {}),
     warn: (m) => fitNotices.push(m),
     onBatchEnd: (b) => {
       const N = Math.min(batchSize, trainSet.count - b.batch * batchSize);

@@ -2,9 +2,10 @@
  * Safety: model files are data, never code (no eval, no Function constructor, no dynamic import of a
  * computed specifier anywhere in src); the demo server binds 127.0.0.1 by default and serves only its
  * folder: traversal in every spelling (.., %2e%2e, %2f, %5c, double encoding, NUL) gets 403/404/400 and
- * no byte of the file outside.
+ * no byte of the file outside, and so does a symlink inside the folder that leads out of it (one that stays
+ * inside works).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,18 @@ describe('the demo server serves only its folder', () => {
     writeFileSync(join(site, 'assets', 'app.js'), 'export {};');
     writeFileSync(join(root, 'secret.txt'), SECRET);
     writeFileSync(join(root, 'package.json'), `{"name":"${SECRET}"}`);
+    mkdirSync(join(root, 'outside'));
+    writeFileSync(join(root, 'outside', 'data.txt'), SECRET);
+    // Symlinks that lead out of the folder (relative, absolute, a directory, a chain through an inside link)
+    // and ones that stay inside it.
+    symlinkSync('../secret.txt', join(site, 'out-relative.txt'));
+    symlinkSync(join(root, 'secret.txt'), join(site, 'out-absolute.txt'));
+    symlinkSync('../outside', join(site, 'out-dir'));
+    symlinkSync('out-relative.txt', join(site, 'out-chain.txt'));
+    symlinkSync(root, join(site, 'assets', 'up'));
+    symlinkSync('assets/app.js', join(site, 'in-file.js'));
+    symlinkSync(join(site, 'assets'), join(site, 'in-dir'));
+    symlinkSync('missing.js', join(site, 'dangling.js'));
     const s = await serveDir(site, { port: 0 });
     server = s.server;
     port = (server.address() as AddressInfo).port;
@@ -105,6 +118,21 @@ describe('the demo server serves only its folder', () => {
     '/%2e%2e%5csecret.txt', '/secret.txt%00.html', '/..%00/secret.txt', `/${'..%2f'.repeat(8)}etc%2fpasswd`,
     '//../secret.txt', '/%c0%ae%c0%ae/secret.txt', '/%', '/%zz',
   ];
+  it.each([
+    '/out-relative.txt', '/out-absolute.txt', '/out-dir/data.txt', '/out-chain.txt', '/assets/up/secret.txt',
+    '/assets/up/package.json', '/in-dir/up/secret.txt',
+  ])('%s, a symlink out of the folder: refused, nothing leaked', async (path) => {
+    const r = await rawGet(path);
+    expect([403, 404]).toContain(r.status);
+    expect(r.body).not.toContain(SECRET);
+  });
+
+  it('symlinks that stay inside the folder are served; a dangling one is 404', async () => {
+    expect(await rawGet('/in-file.js')).toEqual({ status: 200, body: 'export {};' });
+    expect(await rawGet('/in-dir/app.js')).toEqual({ status: 200, body: 'export {};' });
+    expect((await rawGet('/dangling.js')).status).toBe(404);
+  });
+
   it.each(attacks)('%s: refused, nothing leaked', async (path) => {
     const r = await rawGet(path);
     expect([400, 403, 404]).toContain(r.status);
