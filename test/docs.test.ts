@@ -119,15 +119,19 @@ describe('doc comments of the public API (lenet5, lenet5/node, lenet5/onnx)', ()
     expect(files.size, 'the doc comments have examples').toBeGreaterThanOrEqual(10);
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     let out = '';
+    let failed = false;
     try {
       execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
     } catch (e) {
-      out = String((e as { stdout?: string }).stdout ?? e);
+      failed = true;
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      out = `${stdout ?? ''}${stderr ?? ''}` || String(e);
     }
     // Name the doc comment of each error: `example-3.ts(2,1): error TS...` becomes `lenet5!init:function(1) ...`.
     const errors = out.split('\n').filter((l) => /error TS/.test(l))
       .map((l) => l.replace(/^(example-\d+\.ts)/, (f) => `${files.get(f)} (${f})`));
     expect(errors).toEqual([]);
+    expect(failed ? out : '', 'tsc failed without a type error').toBe('');
   }, 150_000);
 });
 
