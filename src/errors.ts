@@ -36,6 +36,7 @@ export type Lenet5ErrorCode =
 
 /** Base class of every error the library throws on purpose. */
 export class Lenet5Error extends Error {
+  /** A stable code for programs, one per cause (`'E_DATA_FORMAT'`, `'E_INVALID_ARGUMENT'`, ...). */
   readonly code: Lenet5ErrorCode;
   constructor(code: Lenet5ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -43,11 +44,13 @@ export class Lenet5Error extends Error {
   }
   // Each class names itself with a string literal (not `new.target.name`): minifiers rename classes, and a
   // message must still read "InvalidArgumentError: ..." in a minified bundle.
+  /** The class name, `'Lenet5Error'` (a literal, so that minified bundles keep it). */
   override name = 'Lenet5Error';
 }
 
 /** Bytes that are not what they claim to be: bad IDX header, size mismatch, corrupt gzip, bad labels. */
 export class DataFormatError extends Lenet5Error {
+  /** Always `'DataFormatError'`. */
   override name = 'DataFormatError';
   constructor(
     message: string,
@@ -64,6 +67,7 @@ export class DataFormatError extends Lenet5Error {
  * mismatch, unknown architecture, NaN/Inf weights, absurd sizes. The message starts with the source.
  */
 export class ModelFileError extends DataFormatError {
+  /** Always `'ModelFileError'`. */
   override name = 'ModelFileError';
   constructor(message: string, source?: string, options?: { cause?: unknown }) {
     super(message, source, { ...options, code: 'E_MODEL_FILE' });
@@ -72,9 +76,11 @@ export class ModelFileError extends DataFormatError {
 
 /** An image file that the PNG/JPEG decoders cannot read (or that is too large to read safely). */
 export class ImageDecodeError extends Lenet5Error {
+  /** Always `'ImageDecodeError'`. */
   override name = 'ImageDecodeError';
   constructor(
     message: string,
+    /** The file or label of the image at fault, when known. */
     readonly source?: string,
     options?: { cause?: unknown },
   ) {
@@ -84,9 +90,11 @@ export class ImageDecodeError extends Lenet5Error {
 
 /** A local file or folder that should hold the data is missing. */
 export class DataNotFoundError extends Lenet5Error {
+  /** Always `'DataNotFoundError'`. */
   override name = 'DataNotFoundError';
   constructor(
     message: string,
+    /** The missing file or folder. */
     readonly path?: string,
     options?: { cause?: unknown },
   ) {
@@ -96,9 +104,11 @@ export class DataNotFoundError extends Lenet5Error {
 
 /** A download failed: network error, HTTP status, every mirror exhausted, or offline. */
 export class DownloadError extends Lenet5Error {
+  /** Always `'DownloadError'`. */
   override name = 'DownloadError';
   constructor(
     message: string,
+    /** The URL that failed, when one was requested. */
     readonly url?: string,
     /** HTTP status, when the server answered. */
     readonly status?: number,
@@ -113,6 +123,7 @@ export class DownloadError extends Lenet5Error {
 
 /** A connection or a response that stalled for longer than the timeout. */
 export class DownloadTimeoutError extends DownloadError {
+  /** Always `'DownloadTimeoutError'`. */
   override name = 'DownloadTimeoutError';
   constructor(message: string, url?: string, options?: { cause?: unknown }) {
     super(message, url, undefined, { ...options, code: 'E_TIMEOUT' });
@@ -121,11 +132,14 @@ export class DownloadTimeoutError extends DownloadError {
 
 /** Downloaded bytes whose checksum differs from the published one. */
 export class ChecksumError extends DownloadError {
+  /** Always `'ChecksumError'`. */
   override name = 'ChecksumError';
   constructor(
     message: string,
     url: string | undefined,
+    /** The published checksum (hex MD5). */
     readonly expected: string,
+    /** The checksum of the downloaded bytes (hex MD5). */
     readonly actual: string,
   ) {
     super(message, url, undefined, { code: 'E_CHECKSUM' });
@@ -134,6 +148,7 @@ export class ChecksumError extends DownloadError {
 
 /** An image in which preprocessing found nothing to read (blank, or too little contrast). */
 export class NoInkError extends Lenet5Error {
+  /** Always `'NoInkError'`. */
   override name = 'NoInkError';
   constructor(message: string) {
     super('E_NO_INK', message);
@@ -142,9 +157,10 @@ export class NoInkError extends Lenet5Error {
 
 /**
  * API misuse: an option or argument outside its domain (wrong input length or shape, batch size 0 or
- * larger than the dataset, NaN or negative learning rate, epochs <= 0, ...).
+ * larger than the dataset, NaN or negative learning rate, `epochs <= 0`, ...).
  */
 export class InvalidArgumentError extends Lenet5Error {
+  /** Always `'InvalidArgumentError'`. */
   override name = 'InvalidArgumentError';
   constructor(message: string, options?: { cause?: unknown; code?: Lenet5ErrorCode }) {
     super(options?.code ?? 'E_INVALID_ARGUMENT', message, options);
@@ -153,6 +169,7 @@ export class InvalidArgumentError extends Lenet5Error {
 
 /** A model or backend requested before `await init()` finished. */
 export class NotInitializedError extends InvalidArgumentError {
+  /** Always `'NotInitializedError'`. */
   override name = 'NotInitializedError';
   constructor(message: string) {
     super(message, { code: 'E_NOT_INITIALIZED' });
@@ -161,6 +178,7 @@ export class NotInitializedError extends InvalidArgumentError {
 
 /** A model used after `dispose()`. */
 export class DisposedError extends InvalidArgumentError {
+  /** Always `'DisposedError'`. */
   override name = 'DisposedError';
   constructor(message: string) {
     super(message, { code: 'E_DISPOSED' });
@@ -169,6 +187,7 @@ export class DisposedError extends InvalidArgumentError {
 
 /** A model, batch or optimizer state that would not fit under the configured memory maximum. */
 export class MemoryLimitError extends Lenet5Error {
+  /** Always `'MemoryLimitError'`. */
   override name = 'MemoryLimitError';
   constructor(
     message: string,
@@ -183,9 +202,11 @@ export class MemoryLimitError extends Lenet5Error {
 
 /** Training produced a non-finite loss, gradient or weight; the model keeps its last good weights. */
 export class TrainingDivergedError extends Lenet5Error {
+  /** Always `'TrainingDivergedError'`. */
   override name = 'TrainingDivergedError';
   constructor(
     message: string,
+    /** Where training diverged: the step, epoch, batch and layer, and which quantity went non-finite. */
     readonly where: {
       /** Optimizer steps taken before the failing one (over every fit call). */
       step: number;
@@ -204,9 +225,11 @@ export class TrainingDivergedError extends Lenet5Error {
 
 /** A checkpoint that cannot be written, or that belongs to a different model or run. */
 export class CheckpointError extends Lenet5Error {
+  /** Always `'CheckpointError'`. */
   override name = 'CheckpointError';
   constructor(
     message: string,
+    /** The checkpoint file at fault. */
     readonly path?: string,
     options?: { cause?: unknown },
   ) {

@@ -2,6 +2,8 @@
  * lenet5: LeNet-5 in Node and browsers. The core entry (`lenet5`): what inference and training need, in
  * every environment. `lenet5/node` (index.node.ts) adds Node-only I/O; `lenet5/onnx` (onnx.ts) ONNX import
  * and export, so that protobufjs is only in bundles that import it.
+ *
+ * @packageDocumentation
  */
 export { init, createBackend, hasRelaxedSimd, hasWasmSimd, isInitialized } from './backend/load.js';
 export type { InitOptions, InitResult, WasmSource } from './backend/load.js';

@@ -36,6 +36,10 @@ export class PlainMemory implements GrowableMemory {
 
 export type DType = 'f32' | 'i32';
 
+/**
+ * A typed window into the arena: `length` 4-byte elements from byte `ptr`. Its views (`f32`, `i32`, `u8`) stay
+ * valid when the memory grows.
+ */
 export class Region {
   private f32View: Float32Array | null = null;
   private i32View: Int32Array | null = null;
@@ -43,11 +47,13 @@ export class Region {
   private seen = -1;
 
   constructor(
+    /** The arena the region belongs to. */
     readonly arena: Arena,
     /** Byte offset in the arena's memory. */
     readonly ptr: number,
     /** Number of 4-byte elements. */
     readonly length: number,
+    /** A name for messages (the layer and tensor, e.g. `'C1.weight'`). */
     readonly label: string,
     /** What the bytes hold: float32 (most tensors) or int32 (labels, max-pool argmax). */
     readonly dtype: DType = 'f32',
@@ -90,6 +96,10 @@ export class Region {
   }
 }
 
+/**
+ * One block of linear memory holding every tensor of a model, handed out as 16-byte aligned regions; grows on
+ * demand up to `maxBytes`.
+ */
 export class Arena {
   /** Bumped whenever the memory grows: views older than this are detached. */
   generation = 0;
@@ -97,13 +107,15 @@ export class Arena {
   private readonly base: number;
 
   /**
-   * @param memory the linear memory (the wasm module's own for the wasm backend)
-   * @param base first byte the arena may use (the wasm module's `__heap_base`, or 0)
-   * @param maxBytes refuse allocations past this, with a clear error, instead of growing forever
+   * @param memory - the linear memory (the wasm module's own for the wasm backend)
+   * @param base - first byte the arena may use (the wasm module's `__heap_base`, or 0)
+   * @param maxBytes - refuse allocations past this, with a clear error, instead of growing forever
    */
   constructor(
+    /** The linear memory the regions live in. */
     readonly memory: GrowableMemory,
     base = 0,
+    /** The most bytes the arena may grow to (default 2 GiB); past it, allocations throw MemoryLimitError. */
     readonly maxBytes = 2 ** 31,
   ) {
     this.base = align(base);

@@ -91,6 +91,7 @@ export const KERNEL_TABLE = {
   bytesToInput: { args: ['f', 'u8', 'f', 'i32', 'i32', 'i32', 'i32'] },
 } as const satisfies { readonly [K in keyof Kernels<unknown, unknown>]: KernelEntry };
 
+/** The name of one kernel of {@link Kernels} (`'convForward'`, `'denseBackward'`, ...). */
 export type KernelName = keyof typeof KERNEL_TABLE;
 
 /** Names of every kernel, in the table's order: for tests that must cover all of them, and the bindings. */

@@ -18,12 +18,16 @@ export interface Kernels<F, I, B = I> {
   /**
    * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
    * 0 (default, inference) rebuilds one per sample, which stays in cache. `relu` = 1 applies max(x, 0) to the
-   * output (a ReLU layer fused into the convolution); default 0. `pooled` (N, OC, OH>>1, OW>>1), when
+   * output (a ReLU layer fused into the convolution); default 0. `pooled` (N, OC, `OH>>1`, `OW>>1`), when
    * given, also receives the 2x2 averages of the output (an AvgPool2D layer fused in).
    */
   convForward(out: F, inp: F, weight: F, bias: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, keep?: number,
     relu?: number, pooled?: F | null): void;
+  /**
+   * Input gradient of a convolution: `dinp` (N, C, H, W) = the transposed convolution of `dout` (N, OC, OH, OW)
+   * with `weight` (overwritten).
+   */
   convBackwardInput(dinp: F, dout: F, weight: F, mask: F | null, col: F,
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number): void;
   /**
@@ -34,35 +38,56 @@ export interface Kernels<F, I, B = I> {
     N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number, pad: number, reuse?: number): void;
 
   // pool.ts — 2x2 windows, stride 2, out (N, C, H>>1, W>>1) (odd edges dropped)
+  /** 2x2 average pooling, stride 2: `out` (N, C, `H>>1`, `W>>1`) = mean of each window. */
   avgPoolForward(out: F, inp: F, N: number, C: number, H: number, W: number): void;
+  /** Gradient of avgPoolForward: each input of a window gets a quarter of its output's gradient (overwritten). */
   avgPoolBackward(dinp: F, dout: F, N: number, C: number, H: number, W: number): void;
   /** LeNet subsampling: out = coeff[c] * (sum of the 2x2 block) + bias[c]. */
   subsampleForward(out: F, inp: F, coeff: F, bias: F, N: number, C: number, H: number, W: number): void;
+  /** Gradients of subsampleForward: `dinp` (overwritten), `dcoeff` and `dbias` per channel (accumulated). */
   subsampleBackward(dinp: F, dcoeff: F, dbias: F, dout: F, inp: F, coeff: F,
     N: number, C: number, H: number, W: number): void;
   /** argmax holds, per output, the flat index (h*W + w) of the winner inside its (n, c) input plane. */
   maxPoolForward(out: F, argmax: I, inp: F, N: number, C: number, H: number, W: number): void;
+  /**
+   * Gradient of maxPoolForward: routes each output gradient to the input that won its window (`dinp` overwritten).
+   */
   maxPoolBackward(dinp: F, dout: F, argmax: I, N: number, C: number, H: number, W: number): void;
 
   // dense.ts — inp (N, IN), weight (OUT, IN), bias (OUT), out (N, OUT)
+  /**
+   * Fully connected layer: `out` (N, OUT) = `inp` (N, IN) times `weight` (OUT, IN) transposed, plus `bias` (OUT).
+   */
   denseForward(out: F, inp: F, weight: F, bias: F, N: number, IN: number, OUT: number): void;
+  /** Gradients of denseForward: `dinp` (overwritten; skipped when null), `dweight` and `dbias` (accumulated). */
   denseBackward(dinp: F | null, dweight: F, dbias: F, dout: F, inp: F, weight: F,
     N: number, IN: number, OUT: number): void;
 
   // rbf.ts — out[n, i] = sum_j (inp[n, j] - proto[i, j])^2; proto (OUT, IN) is fixed (no gradient)
+  /** Euclidean RBF units: `out[n, i]` = squared distance between `inp[n]` and prototype `proto[i]`. */
   rbfForward(out: F, inp: F, proto: F, N: number, IN: number, OUT: number): void;
+  /**
+   * Input gradient of rbfForward, `dinp` = sum over i of `dout[n, i]` 2 (inp - proto[i]) (overwritten; prototypes
+   * are fixed).
+   */
   rbfBackward(dinp: F, dout: F, inp: F, proto: F, N: number, IN: number, OUT: number): void;
 
   // activation.ts — elementwise over n values; backward reads the forward OUTPUT
+  /** `out = max(inp, 0)` over `n` values (may run in place). */
   reluForward(out: F, inp: F, n: number): void;
+  /** `dinp = dout` where the forward output is positive, else 0. */
   reluBackward(dinp: F, dout: F, out: F, n: number): void;
   /** The paper's squashing function f(a) = 1.7159 tanh(2a/3). */
   tanhForward(out: F, inp: F, n: number): void;
+  /** Gradient of tanhForward from its output: `dinp = dout * f'(a)`. */
   tanhBackward(dinp: F, dout: F, out: F, n: number): void;
+  /** The logistic function `out = 1 / (1 + e^-inp)` over `n` values. */
   sigmoidForward(out: F, inp: F, n: number): void;
+  /** Gradient of sigmoidForward from its output: `dinp = dout * out (1 - out)`. */
   sigmoidBackward(dinp: F, dout: F, out: F, n: number): void;
   /** Row-wise over (N, C). */
   softmaxForward(out: F, inp: F, N: number, C: number): void;
+  /** Gradient of softmaxForward from its output, row-wise over (N, C). */
   softmaxBackward(dinp: F, dout: F, out: F, N: number, C: number): void;
 
   // loss.ts — labels are int32 class indices
@@ -81,7 +106,7 @@ export interface Kernels<F, I, B = I> {
   /** v = momentum*v + (g + wd*p); p -= lr*v (nesterov: p -= lr*(g + wd*p + momentum*v)). */
   sgdUpdate(param: F, grad: F, velocity: F, n: number, lr: number, momentum: number, weightDecay: number,
     nesterov: number): void;
-  /** Adam with bias correction at step t >= 1; L2 weight decay added to the gradient. */
+  /** Adam with bias correction at step `t >= 1`; L2 weight decay added to the gradient. */
   adamUpdate(param: F, grad: F, m: F, v: F, n: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, t: number): void;
   // hessian.ts — Gauss-Newton second derivatives for SDLM (paper App. C): parameter terms ACCUMULATE,
@@ -106,9 +131,14 @@ export interface Kernels<F, I, B = I> {
   // dropout.ts — inverted dropout, mask = 0 or 1/(1-rate) drawn from a hash of (seed, index)
   /** Element i draws its keep bit from hash(seed, first + i); `first` defaults to 0. */
   dropoutForward(out: F, mask: F, inp: F, n: number, rate: number, seed: number, first?: number): void;
+  /** Gradient of dropoutForward: `dinp = dout * mask`. */
   dropoutBackward(dinp: F, dout: F, mask: F, n: number): void;
 
   // input.ts — out (N, H+2pad, W+2pad) = lut[bytes (N, H, W)] (256 floats), border = lut[0]
+  /**
+   * Turns 8-bit pixels (N, H, W) into the float input (N, H+2pad, W+2pad) through the 256-entry table `lut`; the
+   * border is `lut[0]`.
+   */
   bytesToInput(out: F, bytes: B, lut: F, N: number, H: number, W: number, pad: number): void;
 }
 

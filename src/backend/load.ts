@@ -12,8 +12,12 @@ import { buildBytes, buildFile, buildName } from './builds.js';
 import { createJsBackend } from './js-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
 
+/**
+ * Where to take a wasm build from: its bytes, a URL (string or URL object), or a fetch Response (or its promise).
+ */
 export type WasmSource = BufferSource | URL | string | Response | Promise<Response>;
 
+/** Options of `init`: where the wasm builds come from, which backend, relaxed SIMD, notices. */
 export interface InitOptions {
   /** Where to take the wasm from instead of the embedded copy: bytes, a URL (string or URL) or a Response. */
   wasm?: WasmSource;
@@ -36,6 +40,7 @@ export interface InitOptions {
   warn?: (message: string) => void;
 }
 
+/** What `init` resolves with: the backend models get, and what the engine supports. */
 export interface InitResult {
   /** The backend models get by default. */
   backend: BackendName;
@@ -112,7 +117,18 @@ export function hasWasmSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** Compiles the kernels once. Safe to call again (returns the same result unless options change it). */
+/**
+ * Compiles the kernels once; call it (and await it) before making a model. Safe to call again (returns the
+ * same result unless options change it).
+ *
+ * @example
+ * ```ts
+ * import { init } from 'lenet5';
+ *
+ * const { backend, simd, relaxedSimd } = await init();
+ * console.log(backend); // 'wasm' where WebAssembly SIMD runs, else 'js' (with a one-line notice)
+ * ```
+ */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const simd = hasWasmSimd();

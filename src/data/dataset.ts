@@ -14,23 +14,33 @@ import { mixSeed, permutation, Rng } from '../random.js';
 /**
  * How pixels become network inputs.
  * - `modern`: pixel / 255 in [0, 1], same size as the image (28x28 for MNIST).
- * - `classic`: the paper's scaling, background (0) -> -0.1 and full ink (255) -> 1.175, i.e.
+ * - `classic`: the paper's scaling, background (0) to -0.1 and full ink (255) to 1.175, i.e.
  *   v = -0.1 + 1.275 * pixel / 255 (mean ~0, variance ~1 on MNIST), padded by 2 on each side with the
- *   background value (28x28 -> 32x32).
+ *   background value (28x28 to 32x32).
  */
 export type Normalization = 'modern' | 'classic';
 
+/** What a Dataset is made of: the pixels, the labels and how to read them. */
 export interface DatasetInit {
+  /** The pixels, `count x height x width` uint8 values (0 is background), image after image, row-major. */
   images: Uint8Array;
+  /** One class index per image, each below `numClasses`; their number is the count. */
   labels: Uint8Array;
+  /** Image height in pixels (default 28). */
   height?: number;
+  /** Image width in pixels (default 28). */
   width?: number;
+  /** Number of classes (default 10). */
   numClasses?: number;
+  /** A name for each class index (e.g. Fashion-MNIST's `'T-shirt/top'`), when the classes have names. */
   classNames?: readonly string[];
+  /** A name for messages (default `'dataset'`). */
   name?: string;
+  /** Random affine distortions `writeBatch` applies to training batches (default null: none). */
   distortion?: DistortionOptions | null;
 }
 
+/** How `Dataset.writeBatch` builds a batch: the normalisation, the sample order and the epoch. */
 export interface BatchOptions {
   /** Default `modern`. */
   normalization?: Normalization;
@@ -66,14 +76,26 @@ export function inputShape(normalization: Normalization, height = 28, width = 28
   return [1, height + 2 * pad, width + 2 * pad];
 }
 
+/**
+ * A labelled image dataset held as two compact uint8 arrays (images and labels), from which training writes
+ * normalised float batches without allocating.
+ */
 export class Dataset {
+  /** The pixels, `count x height x width` uint8 values, row-major. */
   readonly images: Uint8Array;
+  /** The class index of each image. */
   readonly labels: Uint8Array;
+  /** Number of samples. */
   readonly count: number;
+  /** Image height in pixels (28 for MNIST). */
   readonly height: number;
+  /** Image width in pixels (28 for MNIST). */
   readonly width: number;
+  /** Number of classes (10 for MNIST). */
   readonly numClasses: number;
+  /** A name for each class index, when the classes have names (Fashion-MNIST); else undefined. */
   readonly classNames: readonly string[] | undefined;
+  /** A name for messages, e.g. `'mnist-train'`. */
   readonly name: string;
   /** Random affine distortion applied by `writeBatch` (null: none). */
   readonly distortion: Distortion | null;
@@ -132,6 +154,7 @@ export class Dataset {
     return this.images.subarray(i * this.pixels, (i + 1) * this.pixels);
   }
 
+  /** The class index of sample `i`. */
   label(i: number): number {
     this.checkIndex(i);
     return this.labels[i]!;
@@ -149,6 +172,7 @@ export class Dataset {
    * `subset(indices)`: the listed samples, copied in that order.
    */
   subset(start: number, end?: number): Dataset;
+  /** The samples at `indices`, copied in that order. */
   subset(indices: ArrayLike<number>): Dataset;
   subset(arg: number | ArrayLike<number>, end = this.count): Dataset {
     if (typeof arg === 'number') {

@@ -9,6 +9,7 @@ import { ImageDecodeError } from '../errors.js';
 import { toGray } from './image.js';
 import type { GrayImage, RasterImage } from './image.js';
 
+/** Options of `decodeImage` and `readImageFile`: a name for messages and a size limit. */
 export interface DecodeOptions {
   /** File name or URL used in error messages. */
   name?: string;
@@ -16,6 +17,7 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
+/** An image file format the decoders read. */
 export type ImageFormat = 'png' | 'jpeg';
 
 /** The format by magic bytes, or null. */

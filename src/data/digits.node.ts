@@ -9,11 +9,16 @@ import { digitsFromPng, loadDigits as loadDigitsWithFetch } from './digits.js';
 import type { LoadDigitsOptions } from './digits.js';
 import { DataNotFoundError } from '../errors.js';
 
+/** Options of Node's `loadDigits`: those of the browser version, plus a file path. */
 export interface LoadDigitsNodeOptions extends LoadDigitsOptions {
   /** A path to a digits.png-style sheet (default: the packaged one). */
   path?: string;
 }
 
+/**
+ * The digits sheet (digits.png, 5,000 20x20 handwritten digits, 500 of each class) as a Dataset: the copy the
+ * package carries, the sheet at `path`, or one fetched from `url` (a `file:` URL is read from disk).
+ */
 export async function loadDigits(options: LoadDigitsNodeOptions = {}): Promise<Dataset> {
   if (options.bytes) return digitsFromPng(options.bytes);
   const url = options.url;

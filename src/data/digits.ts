@@ -51,6 +51,7 @@ export async function digitsFromPng(bytes: Uint8Array, name = 'digits.png'): Pro
   return new Dataset({ images, labels, name: 'digits' });
 }
 
+/** Where `loadDigits` takes the digits sheet (digits.png) from: the packaged copy by default, a URL or bytes. */
 export interface LoadDigitsOptions {
   /** Where to fetch digits.png from (default: the copy carried by the package, see above). */
   url?: string | URL;

@@ -11,6 +11,10 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 
+/**
+ * Ranges of the random affine distortions of training images (LeCun et al. 1998, §III-C); each transform is drawn
+ * uniformly within them.
+ */
 export interface DistortionOptions {
   /** Seed of the distortion stream (default 0). */
   seed?: number;
@@ -29,10 +33,15 @@ export type Distortion = Required<DistortionOptions>;
 
 /** One affine transform of an image about its centre: dst = M (src - c) + c + t, M = [[a, b], [0, d]]. */
 export interface AffineParams {
+  /** Horizontal shift in pixels. */
   tx: number;
+  /** Vertical shift in pixels. */
   ty: number;
+  /** Scale factor (1: unchanged). */
   scale: number;
+  /** Squeeze `q`: x stretched by (1 + q), y by 1 / (1 + q). */
   squeeze: number;
+  /** Horizontal shear: x += shear * y. */
   shear: number;
 }
 

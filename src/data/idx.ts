@@ -7,14 +7,19 @@
 import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import { gunzipWeb, isGzip } from './gzip.js';
 
+/** The element type of an IDX file (its type code in the header: 0x08 uint8 to 0x0e float64). */
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
+/** The typed array holding an IDX file's elements, matching its IdxType. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** A parsed IDX file: element type, dims (outermost first) and the elements in native byte order. */
 export interface IdxArray {
+  /** Element type. */
   type: IdxType;
+  /** Size of each dimension, outermost first (e.g. `[60000, 28, 28]`). */
   dims: number[];
+  /** The elements, row-major, in native byte order. */
   data: IdxData;
 }
 
@@ -36,6 +41,7 @@ const CODE_OF: Record<IdxType, number> = {
   float64: 0x0e,
 };
 
+/** Options of the IDX parsers: a name for messages and a size limit. */
 export interface ParseIdxOptions {
   /** File name or URL used in error messages. */
   name?: string;
@@ -160,9 +166,13 @@ export function writeIdx(dims: readonly number[], data: IdxData): Uint8Array {
 
 /** An images file as MNIST uses it: uint8, rank 3 (count, rows, cols). */
 export interface IdxImages {
+  /** Number of images. */
   count: number;
+  /** Rows per image. */
   height: number;
+  /** Columns per image. */
   width: number;
+  /** The pixels, `count x height x width` bytes, row-major. */
   pixels: Uint8Array;
 }
 

@@ -12,8 +12,11 @@ import { InvalidArgumentError, NoInkError } from '../errors.js';
 
 /** An 8-bit single-channel image, row-major. */
 export interface GrayImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** `width x height` gray levels, 0 black to 255 white, row-major. */
   data: Uint8Array;
 }
 
@@ -22,12 +25,20 @@ export interface GrayImage {
  * `ImageData`); 8-bit, or 16-bit in a Uint16Array. `channels` defaults to data.length / (width * height).
  */
 export interface RasterImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** The samples, row-major and interleaved per pixel (`channels` per pixel): 8-bit, or 16-bit in a Uint16Array. */
   data: Uint8Array | Uint8ClampedArray | Uint16Array;
+  /** Samples per pixel: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA (default: `data.length / (width * height)`). */
   channels?: number;
 }
 
+/**
+ * Options of `preprocessImage`, the MNIST recipe (invert, crop to the ink, scale into a 20 px box, centre by mass
+ * in 28x28).
+ */
 export interface PreprocessOptions {
   /** `auto` (default) inverts when the border is mostly light; `true`/`false` force it. */
   invert?: 'auto' | boolean;
@@ -90,7 +101,20 @@ export function toGray(image: RasterImage, name = 'image'): GrayImage {
   return { width, height, data: out };
 }
 
-/** The MNIST recipe: returns a new `size` x `size` image (white ink on black). Throws NoInkError on a blank image. */
+/**
+ * The MNIST recipe: returns a new `size` x `size` image (white ink on black). Throws NoInkError on a blank image.
+ *
+ * @example
+ * ```ts
+ * import { preprocessImage } from 'lenet5';
+ *
+ * // A photo or a canvas drawing of a digit, any size, dark ink on light paper (or the reverse).
+ * const canvas = document.querySelector('canvas')!;
+ * const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+ * const digit = preprocessImage(pixels); // 28x28, white ink on black, centred by mass
+ * console.log(digit.width, digit.height, digit.data.length); // 28 28 784
+ * ```
+ */
 export function preprocessImage(image: RasterImage | GrayImage, options: PreprocessOptions = {}): GrayImage {
   const size = options.size ?? 28;
   const out = new Uint8Array(size * size);

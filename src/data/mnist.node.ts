@@ -26,6 +26,10 @@ import {
 } from './mnist.js';
 import type { DatasetSpec, FileKey, LoadOptions, Split, TrainTest } from './mnist.js';
 
+/**
+ * Options of Node's `loadMnist`, `loadFashionMnist` and `loadNode`: those of the browser loaders, plus a local
+ * folder, the cache folder and whether to download.
+ */
 export interface NodeLoadOptions extends LoadOptions {
   /**
    * A folder holding the files (raw or gzipped, any of the usual names); nothing is downloaded. They are
@@ -49,8 +53,22 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 
-/** MNIST in Node: from `dir`, from the cache, or downloaded. With `split`, one Dataset; else `{ train, test }`. */
+/**
+ * MNIST in Node: from `dir`, from the cache, or downloaded. With `split`, one Dataset; else `{ train, test }`.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist } from 'lenet5/node';
+ *
+ * // Downloaded once into the cache (~/.cache/lenet5/mnist), read from there afterwards.
+ * const { train, test } = await loadMnist();
+ * console.log(train.count, test.count); // 60000 10000
+ * // Or from a folder holding the four IDX files (gzipped or not), without network:
+ * const local = await loadMnist({ dir: 'data/mnist', download: false, split: 'train' });
+ * ```
+ */
 export function loadMnist(options: NodeLoadOptions & { split: Split }): Promise<Dataset>;
+/** MNIST in Node, both splits: `{ train, test }`, from `dir`, from the cache, or downloaded into it. */
 export function loadMnist(options?: NodeLoadOptions & { split?: undefined }): Promise<TrainTest>;
 export function loadMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest> {
   return loadNode(MNIST, options);
@@ -58,6 +76,7 @@ export function loadMnist(options: NodeLoadOptions = {}): Promise<Dataset | Trai
 
 /** Fashion-MNIST in Node, same options and result as `loadMnist`. */
 export function loadFashionMnist(options: NodeLoadOptions & { split: Split }): Promise<Dataset>;
+/** Fashion-MNIST in Node, both splits: `{ train, test }`. */
 export function loadFashionMnist(options?: NodeLoadOptions & { split?: undefined }): Promise<TrainTest>;
 export function loadFashionMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest> {
   return loadNode(FASHION_MNIST, options);

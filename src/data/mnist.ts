@@ -9,8 +9,10 @@ import { concat, gunzipWeb, isGzip } from './gzip.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 import { md5Hex } from './md5.js';
 
+/** The four files of an MNIST-format dataset. */
 export type FileKey = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 
+/** One file of an MNIST-format dataset: its name and published checksums. */
 export interface FileSpec {
   /** Canonical file name without `.gz` (e.g. `train-images-idx3-ubyte`). */
   name: string;
@@ -20,15 +22,27 @@ export interface FileSpec {
   md5Raw?: string;
 }
 
+/**
+ * An MNIST-format dataset: its id, title, mirrors, files and class names (`MNIST`, `FASHION_MNIST`, or your own for
+ * `loadNode`).
+ */
 export interface DatasetSpec {
+  /** Short id, also the name of its cache folder (`'mnist'`). */
   id: string;
+  /** Display name (`'MNIST'`). */
   title: string;
   /** Base URLs (ending in `/`), tried in turn. */
   mirrors: readonly string[];
+  /** The four files with their checksums. */
   files: Record<FileKey, FileSpec>;
+  /** A name for each class index. */
   classNames: readonly string[];
 }
 
+/**
+ * MNIST (LeCun, Cortes and Burges): 60,000 training and 10,000 test 28x28 handwritten digits, with its canonical
+ * mirrors and checksums.
+ */
 export const MNIST: DatasetSpec = {
   id: 'mnist',
   title: 'MNIST',
@@ -59,12 +73,16 @@ export const FASHION_MNIST: DatasetSpec = {
   classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
 };
 
+/** One split of a dataset: `'train'` (60,000 images for MNIST) or `'test'` (10,000). */
 export type Split = 'train' | 'test';
 
+/** Download progress, passed to `LoadOptions.onProgress` as bytes arrive. */
 export interface Progress {
+  /** The dataset's id (`'mnist'`). */
   dataset: string;
   /** File name being fetched (e.g. `t10k-images-idx3-ubyte.gz`). */
   file: string;
+  /** The URL being fetched. */
   url: string;
   /** Bytes received so far (including a resumed part). */
   loaded: number;
@@ -72,6 +90,9 @@ export interface Progress {
   total: number | null;
 }
 
+/**
+ * Options of `loadMnist` and `loadFashionMnist`: where to fetch from, checks, timeout, progress and cancellation.
+ */
 export interface LoadOptions {
   /** One base URL to fetch from (overrides `mirrors`). */
   baseUrl?: string | URL;
@@ -79,6 +100,7 @@ export interface LoadOptions {
   mirrors?: readonly (string | URL)[];
   /** Give up on a connection or response that delivers nothing for this long (default 30 s). */
   timeoutMs?: number;
+  /** Called as bytes arrive, for a progress bar. */
   onProgress?: (p: Progress) => void;
   /** Only one split: then the result is that Dataset, and only its two files are needed. */
   split?: Split;
@@ -86,13 +108,17 @@ export interface LoadOptions {
   verify?: boolean;
   /** Replace the checksums (e.g. for a private mirror of a different build). */
   checksums?: Partial<Record<FileKey, { md5Gz?: string; md5Raw?: string }>>;
+  /** Aborts the downloads (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
 }
 
+/** Both splits of a dataset. */
 export interface TrainTest {
+  /** The training split (60,000 images for MNIST). */
   train: Dataset;
+  /** The test split (10,000 images for MNIST). */
   test: Dataset;
 }
 
@@ -383,8 +409,19 @@ export function assemble(
   return { train: make('train'), test: make('test') };
 }
 
-/** MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`. */
+/**
+ * MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist } from 'lenet5';
+ *
+ * const test = await loadMnist({ split: 'test', onProgress: (p) => console.log(p.file, p.loaded, p.total) });
+ * console.log(test.count, test.label(0)); // 10000 7
+ * ```
+ */
 export function loadMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
+/** MNIST over fetch, both splits: `{ train, test }`. */
 export function loadMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
 export function loadMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
   return loadFromWeb(MNIST, options);
@@ -392,6 +429,7 @@ export function loadMnist(options: LoadOptions = {}): Promise<Dataset | TrainTes
 
 /** Fashion-MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`. */
 export function loadFashionMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
+/** Fashion-MNIST over fetch, both splits: `{ train, test }`. */
 export function loadFashionMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
 export function loadFashionMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
   return loadFromWeb(FASHION_MNIST, options);

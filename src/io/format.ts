@@ -41,16 +41,30 @@ export interface TrainingState {
   progress?: TrainingProgress;
 }
 
+/**
+ * The JSON header of a model file (see the file layout above): what the model is and where its tensors are in the
+ * payload.
+ */
 export interface ModelHeader {
+  /** Always `'lenet5-model'`. */
   format: 'lenet5-model';
+  /** The file format version (1). */
   formatVersion: number;
+  /** The version of the library that wrote the file. */
   library: string;
+  /** `'classic'` or `'modern'` for the presets, null for custom models. */
   preset: string | null;
+  /** The seed the weights were initialised with. */
   seed: number | null;
+  /** The architecture: name, input, loss and every layer's config (enough to rebuild the model). */
   model: { name: string; input: InputSpec; loss: LossSpec; layers: Record<string, unknown>[] };
+  /** Name, shape and payload offset of every parameter tensor. */
   tensors: TensorEntry[];
+  /** Optimizer state and counters, when saved with `training: true` (checkpoints); else null. */
   training: TrainingState | null;
+  /** Length of the payload in float32 values. */
   payloadFloats: number;
+  /** CRC-32 of the payload bytes. */
   crc32: number;
 }
 

@@ -9,6 +9,7 @@ import { DataType, ONNX_SCHEMA } from './onnx-schema.js';
 
 /** An ONNX file that cannot be read or does not fit the model; the message names the first problem. */
 export class OnnxError extends ModelFileError {
+  /** Always `'OnnxError'`. */
   override name = 'OnnxError';
 }
 
@@ -16,37 +17,68 @@ export class OnnxError extends ModelFileError {
 
 /** int64 fields decode to numbers here (`toObject` with `longs: Number`). */
 export interface OnnxTensor {
+  /** The tensor's name (initializers are referenced by it). */
   name?: string;
+  /** Its shape, outermost first. */
   dims?: number[];
+  /** Element type, a TensorProto.DataType code (1 float32, 7 int64, 11 float64, ...). */
   dataType?: number;
+  /** The elements as little-endian bytes (the usual storage), or absent when a typed field holds them. */
   rawData?: Uint8Array;
+  /** float32 (and float16, bool, ...) elements, when not in `rawData`. */
   floatData?: number[];
+  /** float64 elements, when not in `rawData`. */
   doubleData?: number[];
+  /** int32, int16, int8, uint8 and bool elements, when not in `rawData`. */
   int32Data?: number[];
+  /** int64 elements, when not in `rawData`. */
   int64Data?: number[];
+  /** 0 when the data is in the file, 1 when it is in an external file (not supported by the importer). */
   dataLocation?: number;
+  /** Where external data lives (location, offset, length), when `dataLocation` is 1. */
   externalData?: { key?: string; value?: string }[];
+  /** Free-form documentation. */
   docString?: string;
 }
 
+/** An attribute of a node (onnx.AttributeProto), e.g. a Conv's `pads` or a Gemm's `transB`. */
 export interface OnnxAttribute {
+  /** The attribute's name. */
   name?: string;
+  /**
+   * Which field holds the value, an AttributeProto.AttributeType code (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 6
+   * FLOATS, 7 INTS).
+   */
   type?: number;
+  /** A float value. */
   f?: number;
+  /** An integer value. */
   i?: number;
+  /** A string value, as UTF-8 bytes. */
   s?: Uint8Array;
+  /** A tensor value (Constant nodes). */
   t?: OnnxTensor;
+  /** A list of floats. */
   floats?: number[];
+  /** A list of integers (`pads`, `kernel_shape`, `axes`, ...). */
   ints?: number[];
 }
 
+/** One operator of a graph (onnx.NodeProto). */
 export interface OnnxNode {
+  /** Names of the values it reads (graph inputs, initializers or other nodes' outputs). */
   input?: string[];
+  /** Names of the values it writes. */
   output?: string[];
+  /** The node's name, used in error messages. */
   name?: string;
+  /** The operator, e.g. `'Conv'`, `'Gemm'`, `'Relu'`. */
   opType?: string;
+  /** The operator set domain (empty for the default ONNX domain). */
   domain?: string;
+  /** The operator's attributes. */
   attribute?: OnnxAttribute[];
+  /** Free-form documentation. */
   docString?: string;
 }
 
@@ -55,31 +87,61 @@ export interface OnnxDim {
   dimParam?: string;
 }
 
+/** A graph input, output or intermediate value with its type and shape (onnx.ValueInfoProto). */
 export interface OnnxValueInfo {
+  /** The value's name. */
   name?: string;
+  /**
+   * Its element type (a TensorProto.DataType code) and shape (each dimension a number or a symbolic name such as
+   * `'N'`).
+   */
   type?: { tensorType?: { elemType?: number; shape?: { dim?: OnnxDim[] } } };
+  /** Free-form documentation. */
   docString?: string;
 }
 
+/**
+ * The computation of an ONNX model (onnx.GraphProto): nodes in topological order, constant tensors, inputs and
+ * outputs.
+ */
 export interface OnnxGraph {
+  /** The operators, in topological order. */
   node?: OnnxNode[];
+  /** The graph's name. */
   name?: string;
+  /** Constant tensors (the weights), referenced by name from node inputs. */
   initializer?: OnnxTensor[];
+  /** Free-form documentation. */
   docString?: string;
+  /** The graph inputs. */
   input?: OnnxValueInfo[];
+  /** The graph outputs. */
   output?: OnnxValueInfo[];
+  /** Types and shapes of intermediate values, when the writer recorded them. */
   valueInfo?: OnnxValueInfo[];
 }
 
+/**
+ * An ONNX model (onnx.ModelProto) as `decodeOnnx` returns it and `encodeOnnx` takes it; int64 fields are numbers.
+ */
 export interface OnnxModel {
+  /** ONNX IR version (7 for files written by `toOnnx`). */
   irVersion?: number;
+  /** The operator sets the graph uses, by domain (`toOnnx` writes opset 13 of the default domain). */
   opsetImport?: { domain?: string; version?: number }[];
+  /** Name of the tool that wrote the model (`'lenet5'` for `toOnnx`; `'pytorch'`, `'tf2onnx'`, ...). */
   producerName?: string;
+  /** Version of that tool. */
   producerVersion?: string;
+  /** Reverse-DNS namespace of the model, when set. */
   domain?: string;
+  /** Version of the model itself, when set. */
   modelVersion?: number;
+  /** Free-form documentation. */
   docString?: string;
+  /** The computation. */
   graph?: OnnxGraph;
+  /** Free-form key-value metadata. */
   metadataProps?: { key?: string; value?: string }[];
 }
 

@@ -91,9 +91,15 @@ export function convPad(l: Conv2D): number {
 /** What the graph's output means. */
 export type OnnxOutputKind = 'probabilities' | 'penalties' | 'scores';
 
+/** What `onnxExportInfo` returns: the input and output of the graph `toOnnx` writes for a model. */
 export interface OnnxExportInfo {
+  /** The graph input: its name (`'input'`), shape (`['N', 1, 28, 28]`) and what it holds. */
   input: { name: string; shape: (number | string)[]; description: string };
+  /**
+   * The graph output: its name (the kind of its values), shape (`['N', 10]`) and how to read a prediction from it.
+   */
   output: { name: OnnxOutputKind; shape: (number | string)[]; prediction: 'argmax' | 'argmin' };
+  /** The ONNX operator set version of the graph (13). */
   opset: number;
 }
 
@@ -132,7 +138,18 @@ function valueInfo(name: string, shape: (number | string)[], docString: string):
 
 /**
  * The model as ONNX bytes (opset 13). Works for both presets and for custom stacks of the library's layers;
- * throws naming a layer type that has no ONNX mapping. See the file comment for the input and output.
+ * throws naming a layer type that has no ONNX mapping. See `onnxExportInfo` for the input and output.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { init, LeNet5 } from 'lenet5';
+ * import { toOnnx } from 'lenet5/onnx';
+ *
+ * await init();
+ * const net = await LeNet5.pretrained('modern');
+ * await writeFile('lenet5.onnx', toOnnx(net)); // input [N, 1, 28, 28] in 0..1, output probabilities [N, 10]
+ * ```
  */
 export function toOnnx(net: LeNet5 | Sequential): Uint8Array {
   const m = net instanceof Sequential ? net : net.model;

@@ -15,6 +15,10 @@ import { decodeOnnx, OnnxError, shapeStr } from './onnx-codec.js';
 import { convPad } from './onnx-export.js';
 import { canonicalise, type Dim, type Step, type Tensor } from './onnx-graph.js';
 
+/**
+ * Options of `fromOnnx`: those of `LeNet5.modern` (seed, backend, batch size, dropout, ...), plus a name for
+ * messages.
+ */
 export interface FromOnnxOptions extends ModelOptions, ModernOptions {
   /** Names the input in error messages (e.g. the file path). */
   source?: string;
@@ -52,11 +56,23 @@ function expectation(l: Layer): string {
 const short = (s: Step): string => `${s.node.op} (node '${s.node.name || `#${s.node.index + 1}`}')`;
 
 /**
- * A modern LeNet-5 with the weights of an ONNX model of the same architecture: conv 6@5x5 same, avg pool,
- * conv 16@5x5, avg pool, conv 120@5x5 (or the equivalent dense 400 -> 120), dense 84, dense 10, ReLUs,
+ * A modern LeNet-5 with the weights of an ONNX model of the same architecture: conv `6@5x5` same, avg pool,
+ * conv `16@5x5`, avg pool, conv `120@5x5` (or the equivalent dense 400 to 120), dense 84, dense 10, ReLUs,
  * optional final softmax (or log-softmax; a graph that ends in logits gets our softmax). Weights are matched
  * by the graph's structure (op order and shapes), not by initializer names. The first node that does not
  * fit is named in an OnnxError, with its inputs and what the importer expected there.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { init } from 'lenet5';
+ * import { fromOnnx } from 'lenet5/onnx';
+ *
+ * await init();
+ * // e.g. written by torch.onnx.export from a PyTorch LeNet-5 of the same architecture
+ * const net = fromOnnx(await readFile('lenet5.onnx'), { source: 'lenet5.onnx' });
+ * console.log(net.predict(new Uint8Array(784)).label);
+ * ```
  */
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: FromOnnxOptions = {}): LeNet5 {
   const source = opts.source ?? 'ONNX model';

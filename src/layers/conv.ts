@@ -8,25 +8,47 @@ import type { Region } from '../memory.js';
 import { checkInt, fillInit, Layer, sizeOf, type BindContext, type InitScheme, type ParamSpec, type RunContext,
   type Shape } from './layer.js';
 
+/** Options of a Conv2D layer. */
 export interface Conv2DOptions {
+  /** Number of output maps (OC), an integer of at least 1. */
   filters: number;
+  /** Side of the square kernel in pixels (5 in LeNet-5). */
   kernelSize: number;
   /** 'valid' (default), 'same' (odd kernels) or an explicit zero padding on every side. */
   padding?: 'valid' | 'same' | number;
   /** connections[oc] = the input maps output map oc reads; omitted = every map. */
   connections?: readonly (readonly number[])[];
+  /** How weights are drawn (default `'glorot'`). */
   init?: InitScheme;
+  /** How biases are drawn (default `'zeros'`). */
   biasInit?: InitScheme;
+  /** Layer name (default: given by the model, e.g. `'conv2d_1'`). */
   name?: string;
 }
 
+/**
+ * 2-D convolution, stride 1, with zero padding and an optional connection table (the paper's C3, Table I): weights
+ * (OC, C, KH, KW), bias (OC).
+ */
 export class Conv2D extends Layer {
+  /** Always `'conv2d'`. */
   readonly type = 'conv2d';
+  /** Number of output maps. */
   readonly filters: number;
+  /** Side of the square kernel in pixels. */
   readonly kernelSize: number;
+  /**
+   * `'valid'` (no padding), `'same'` (output as large as the input, odd kernels) or the zero padding on every side,
+   * in pixels.
+   */
   readonly padding: 'valid' | 'same' | number;
+  /**
+   * The connection table as given (`connections[oc]` = the input maps output map oc reads), or null for every map.
+   */
   readonly connections_: readonly (readonly number[])[] | null;
+  /** How weights are drawn at initialisation. */
   readonly init: InitScheme;
+  /** How biases are drawn at initialisation. */
   readonly biasInit: InitScheme;
   private pad = 0;
   /** Apply max(x, 0) in the kernel (the model's fusion plan: a ReLU layer follows, whose forward it skips). */
@@ -51,6 +73,7 @@ export class Conv2D extends Layer {
     }
   }
 
+  /** Takes `[C, H, W]`, returns `[filters, OH, OW]` with OH = H + 2 pad - kernelSize + 1. */
   protected computeOutShape(inShape: Shape): Shape {
     if (inShape.length !== 3) throw new InvalidArgumentError(`conv2d expects a [C, H, W] input, got [${inShape.join(', ')}]`);
     const [C, H, W] = inShape as [number, number, number];
@@ -88,6 +111,7 @@ export class Conv2D extends Layer {
     return a * this.kernelSize * this.kernelSize;
   }
 
+  /** `weight` (filters, C, k, k) and `bias` (filters); with a connection table fewer weights train. */
   override params(): ParamSpec[] {
     const C = this.inShape[0]!;
     const K = this.kernelSize;
@@ -97,11 +121,13 @@ export class Conv2D extends Layer {
     ];
   }
 
+  /** Multiply-adds per sample over the active weights, plus one per bias and output value. */
   override connections(): number {
     const [, OH, OW] = this.outShape as [number, number, number];
     return OH * OW * (this.activeWeights + this.filters);
   }
 
+  /** Allocates the connection mask and the im2col scratch, and writes the mask. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     const [C, H, W] = this.inShape as [number, number, number];
@@ -116,6 +142,7 @@ export class Conv2D extends Layer {
     this.colsOf = 0;
   }
 
+  /** Draws the weights (`init`, over the active fan-in) and biases (`biasInit`); masked-out weights stay 0. */
   override initParams(uniform: (lo: number, hi: number) => number): void {
     const [C] = this.inShape as [number];
     const K = this.kernelSize;
@@ -139,6 +166,7 @@ export class Conv2D extends Layer {
     this.pooledOut = pooledOut;
   }
 
+  /** Convolves the batch (with the fused ReLU or average pooling when the model planned them). */
   forward(run: RunContext): void {
     const { backend: k, inp, out, params } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
@@ -150,6 +178,7 @@ export class Conv2D extends Layer {
     this.colsOf = keep ? run.N : 0;
   }
 
+  /** Accumulates the weight and bias gradients; writes the input gradient when `needDinp`. */
   backward(N: number, needDinp: boolean): void {
     const { backend: k, inp, dinp, dout, params, grads } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
@@ -177,6 +206,7 @@ export class Conv2D extends Layer {
     }
   }
 
+  /** `{ type, name, filters, kernelSize, padding, connections?, init, biasInit }`. */
   config(): Record<string, unknown> {
     return {
       type: this.type, name: this.name, filters: this.filters, kernelSize: this.kernelSize, padding: this.padding,

@@ -7,8 +7,14 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Region } from '../memory.js';
 import { Layer, sizeOf, type BindContext, type RunContext, type Shape } from './layer.js';
 
+/**
+ * Inverted dropout: in training each value is zeroed with probability `rate` and the others scaled by 1/(1 - rate);
+ * identity at inference.
+ */
 export class Dropout extends Layer {
+  /** Always `'dropout'`. */
   readonly type = 'dropout';
+  /** Probability of dropping a value, in [0, 1). */
   readonly rate: number;
   /** Position in the model, mixed into the seed so two dropout layers draw different masks. */
   index = 0;
@@ -22,15 +28,18 @@ export class Dropout extends Layer {
     this.rate = opts.rate;
   }
 
+  /** Any shape; the output has the same. */
   protected computeOutShape(inShape: Shape): Shape {
     return inShape;
   }
 
+  /** Allocates the mask. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     this.mask = ctx.alloc(ctx.capacity * sizeOf(this.inShape), `${this.name}.mask`);
   }
 
+  /** In training, draws the mask from the step's seed and applies it; at inference copies the input. */
   forward(run: RunContext): void {
     const { backend: k, inp, out, view } = this.c;
     const n = run.N * sizeOf(this.inShape);
@@ -45,6 +54,7 @@ export class Dropout extends Layer {
     }
   }
 
+  /** `dinp = dout * mask`. */
   backward(N: number, needDinp: boolean): void {
     if (needDinp) this.c.backend.dropoutBackward(this.c.dinp, this.c.dout, this.mask!, N * sizeOf(this.inShape));
   }
@@ -54,6 +64,7 @@ export class Dropout extends Layer {
     this.backward(N, needDinp);
   }
 
+  /** `{ type, name, rate }`. */
   config(): Record<string, unknown> {
     return { type: this.type, name: this.name, rate: this.rate };
   }

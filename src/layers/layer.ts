@@ -11,8 +11,10 @@ import type { Arr } from '../backend/kernels.js';
 import type { Backend } from '../backend/backend.js';
 import type { Region } from '../memory.js';
 
+/** The shape of one sample, without the batch dimension: `[C, H, W]` for images, `[F]` for vectors. */
 export type Shape = readonly number[];
 
+/** Number of values of a shape (the product of its dimensions). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -34,7 +36,9 @@ export type InitScheme =
 
 /** One parameter tensor of a layer: a slice of the model's params block. */
 export interface ParamSpec {
+  /** The tensor's name within its layer: `'weight'`, `'bias'`, `'coeff'`. */
   name: string;
+  /** Its shape, e.g. `[6, 1, 5, 5]` for C1's weights (OC, C, KH, KW). */
   shape: number[];
   /** Elements that train; less than the tensor size when a connection mask disables some weights. */
   trainable: number;
@@ -45,16 +49,23 @@ export type View = (r: Region) => Arr;
 
 /** What a layer receives when the Sequential binds it to the arena. */
 export interface BindContext {
+  /** The kernels of the model. */
   backend: Backend;
+  /** Turns a region into a typed array on the host side. */
   view: View;
   /** Batch capacity the regions were sized for. */
   capacity: number;
+  /** The input activations, `capacity x inShape`. */
   inp: Region;
+  /** The output activations, `capacity x outShape`. */
   out: Region;
   /** Gradient w.r.t. the input (also carries second derivatives in the SDLM pass). */
   dinp: Region;
+  /** Gradient of the loss w.r.t. the output (also carries second derivatives in the SDLM pass). */
   dout: Region;
+  /** The layer's parameter tensors, in the order of `params()`. */
   params: Region[];
+  /** Their gradients, same slices as `params`. */
   grads: Region[];
   /** Squared parameters (filled before a second-derivative pass), same slices as params. */
   paramsSq: Region[];
@@ -66,8 +77,9 @@ export interface BindContext {
 
 /** Per-call information for a forward pass. */
 export interface RunContext {
-  /** Batch size of this call (<= capacity). */
+  /** Batch size of this call (at most `capacity`). */
   N: number;
+  /** True in training (dropout active), false at inference. */
   training: boolean;
   /** A 32-bit seed for this step (dropout). */
   seed: number;
@@ -78,11 +90,20 @@ export interface RunContext {
   first?: number;
 }
 
+/**
+ * Base class of every layer: a configuration first (`config()`), then, once a Sequential has laid out its arena,
+ * kernel calls over bound regions. Shapes are per sample.
+ */
 export abstract class Layer {
+  /** The layer type, as saved in model files and accepted by `layerFromConfig` (`'conv2d'`, `'dense'`, ...). */
   abstract readonly type: string;
+  /** The layer's name, e.g. `'C1'` in the presets; unique within a model (the model names unnamed layers). */
   name: string;
+  /** The per-sample input shape (set by `configure`). */
   inShape: Shape = [];
+  /** The per-sample output shape (set by `configure`). */
   outShape: Shape = [];
+  /** The bound regions (null until the model is built). */
   protected ctx: BindContext | null = null;
 
   constructor(name?: string) {
@@ -96,6 +117,9 @@ export abstract class Layer {
     return this.outShape;
   }
 
+  /**
+   * Checks an input shape and returns the output shape; throws InvalidArgumentError when the layer cannot take it.
+   */
   protected abstract computeOutShape(inShape: Shape): Shape;
 
   /** Parameter tensors (after configure). */
@@ -123,6 +147,7 @@ export abstract class Layer {
     this.ctx = ctx;
   }
 
+  /** The bound context; throws when the layer is used before the model was built. */
   protected get c(): BindContext {
     if (this.ctx === null) throw new InvalidArgumentError(`${this.type} layer ${this.name}: used before the model was built`);
     return this.ctx;
@@ -131,6 +156,7 @@ export abstract class Layer {
   /** Writes the initial parameter values. `uniform(lo, hi)` is the model's seeded generator. */
   initParams(_uniform: (lo: number, hi: number) => number): void {}
 
+  /** Computes the output of the batch (`run.N` samples) from the input, in the bound regions. */
   abstract forward(run: RunContext): void;
 
   /** Accumulates parameter gradients; writes dinp when `needDinp`. */

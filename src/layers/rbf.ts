@@ -6,16 +6,26 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Region } from '../memory.js';
 import { checkInt, Layer, sizeOf, type BindContext, type RunContext, type Shape } from './layer.js';
 
+/** Options of an RBF layer. */
 export interface RBFOptions {
+  /** Number of output units (classes). */
   units: number;
   /** (units, IN) row-major prototypes, usually +1/-1 bitmaps. */
   prototypes: ArrayLike<number>;
+  /** Layer name (default: given by the model). */
   name?: string;
 }
 
+/**
+ * Euclidean RBF output units (the classic preset's output): `y_i = sum_j (x_j - w_ij)^2`, the penalty of class i,
+ * with fixed prototypes; the prediction is the class of least penalty.
+ */
 export class RBF extends Layer {
+  /** Always `'rbf'`. */
   readonly type = 'rbf';
+  /** Number of output units (classes). */
   readonly units: number;
+  /** The fixed prototypes, (units, IN) row-major (the classic preset's: 7x12 bitmaps of +1/-1). */
   readonly prototypes: Float32Array;
   private proto: Region | null = null;
 
@@ -28,6 +38,7 @@ export class RBF extends Layer {
     }
   }
 
+  /** Takes a flat `[IN]` input (IN matching the prototypes), returns `[units]`. */
   protected computeOutShape(inShape: Shape): Shape {
     const IN = this.prototypes.length / this.units;
     if (inShape.length !== 1 || inShape[0] !== IN) {
@@ -36,20 +47,24 @@ export class RBF extends Layer {
     return [this.units];
   }
 
+  /** `units x IN` per sample. */
   override connections(): number {
     return this.units * sizeOf(this.inShape);
   }
 
+  /** Copies the prototypes into the arena. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     this.proto = ctx.alloc(this.prototypes.length, `${this.name}.prototypes`);
     ctx.view(this.proto).set(this.prototypes);
   }
 
+  /** The squared distance of each sample to each prototype. */
   forward(run: RunContext): void {
     this.c.backend.rbfForward(this.c.out, this.c.inp, this.proto!, run.N, this.inShape[0]!, this.units);
   }
 
+  /** The input gradient (the prototypes do not train). */
   backward(N: number, needDinp: boolean): void {
     if (needDinp) this.c.backend.rbfBackward(this.c.dinp, this.c.dout, this.c.inp, this.proto!, N, this.inShape[0]!, this.units);
   }
@@ -60,6 +75,7 @@ export class RBF extends Layer {
     k.rbfLossBackward2(dinp, inp, this.proto!, out, N, this.inShape[0]!, this.units, j, map ? 1 : 0);
   }
 
+  /** `{ type, name, units, prototypes }`. */
   config(): Record<string, unknown> {
     return { type: this.type, name: this.name, units: this.units, prototypes: Array.from(this.prototypes) };
   }

@@ -147,7 +147,9 @@ export const DIGIT_BITMAPS: readonly (readonly string[])[] = [
   ],
 ];
 
+/** Width of a digit bitmap of the RBF prototypes, in pixels (7). */
 export const BITMAP_WIDTH = 7;
+/** Height of a digit bitmap of the RBF prototypes, in pixels (12). */
 export const BITMAP_HEIGHT = 12;
 
 /** The ten prototypes as one (10, 84) row-major array of +1/-1. */
@@ -163,7 +165,7 @@ export function digitPrototypes(): Float32Array {
   return out;
 }
 
-/** Renders (10, 84) prototypes as text, the ten digits side by side ('#' for > 0). */
+/** Renders (10, 84) prototypes as text, the ten digits side by side ('#' for values above 0). */
 export function renderPrototypes(protos: ArrayLike<number>, count = 10): string {
   const lines: string[] = [];
   for (let r = 0; r < BITMAP_HEIGHT; r++) {

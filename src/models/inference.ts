@@ -10,12 +10,17 @@ import type { Sequential } from './sequential.js';
 /** What fit, evaluate and predict accept: a Dataset, or bare images (0..255 bytes or 0..1 floats) + labels. */
 export type ImageData = Dataset | { images: Uint8Array; labels: Uint8Array | ArrayLike<number>; height?: number; width?: number };
 
+/** What `evaluate` returns: loss, accuracy, confusion matrix, per-class accuracy and the misclassified samples. */
 export interface Evaluation {
+  /** Mean loss over the samples. */
   loss: number;
+  /** Share of the samples classified right, 0 to 1. */
   accuracy: number;
+  /** Number of samples evaluated. */
   count: number;
   /** confusion[t * classes + p]: samples of true class t predicted as p. */
   confusion: Int32Array;
+  /** Number of classes (the side of the confusion matrix). */
   classes: number;
   /** Accuracy per true class (NaN for a class with no samples). */
   perClass: Float64Array;
@@ -112,13 +117,19 @@ export function evaluate(model: Sequential, test: ImageData): Evaluation {
   };
 }
 
+/** The predictions for several images: a class and a row of scores per image. */
 export interface BatchPrediction {
+  /** Number of images. */
   count: number;
+  /** Number of classes (the length of each row of `scores`). */
   classes: number;
   /** Predicted class per image. */
   labels: Int32Array;
   /** count x classes: probabilities (softmax models) or RBF penalties (classic: lower is better). */
   scores: Float32Array;
+  /**
+   * What `scores` holds: softmax probabilities, RBF penalties (lower is better), or raw outputs of a custom model.
+   */
   kind: 'probabilities' | 'penalties' | 'scores';
 }
 

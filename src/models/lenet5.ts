@@ -23,6 +23,10 @@ import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
 import { pretrainedBytes, type PretrainedName, type PretrainedSource } from './pretrained.js';
 
+/**
+ * Options of the model constructors (`LeNet5.modern`, `classic`, `fromLayers`; `load` and `pretrained` without
+ * `seed`).
+ */
 export interface ModelOptions {
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
@@ -37,6 +41,7 @@ export interface ModelOptions {
   maxMemoryBytes?: number;
 }
 
+/** What `LeNet5.predict` returns for one image. */
 export interface Prediction {
   /** The predicted class. */
   label: number;
@@ -44,6 +49,7 @@ export interface Prediction {
   probabilities?: Float32Array;
   /** RBF penalties, lower is better (classic). */
   penalties?: Float32Array;
+  /** The output of the model for the image: `probabilities` or `penalties`, whichever it has. */
   scores: Float32Array;
 }
 
@@ -51,8 +57,13 @@ type Preset = 'classic' | 'modern' | null;
 
 /** What `LeNet5.predictor()` returns: batch inference on `threads` threads until closed. */
 export interface BatchPredictor {
+  /** Threads the predictions run on (1 when threads were unavailable, or asked for). */
   readonly threads: number;
+  /**
+   * Classes and scores of `count` images stored back to back (as `LeNet5.predictBatch`), split over the threads.
+   */
   predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction>;
+  /** Stops the threads; the predictor cannot be used afterwards. */
   close(): Promise<void>;
 }
 
@@ -84,10 +95,28 @@ export async function writeFileChecked(path: string, bytes: Uint8Array): Promise
   }
 }
 
+/**
+ * A LeNet-5 (the paper's `classic`, the Keras-style `modern`, or a custom stack of layers) with its own
+ * kernels and memory: build it, train it with `fit`, evaluate it, predict, save and load it.
+ *
+ * @example
+ * ```ts
+ * import { init, LeNet5 } from 'lenet5';
+ *
+ * await init(); // compiles the WebAssembly kernels once
+ * const net = LeNet5.modern();
+ * const bytes = net.save();
+ * const copy = LeNet5.load(bytes);
+ * net.dispose();
+ * copy.dispose();
+ * ```
+ */
 export class LeNet5 {
   private model_: Sequential | null;
   private backend_: Backend | null;
+  /** `'classic'` or `'modern'` for the presets (also when loaded from a file), null for `fromLayers` models. */
   readonly preset: Preset;
+  /** Seed of the weight initialisation (default 0; a loaded model keeps the seed it was made with). */
   readonly seed: number;
   /** Epochs trained so far over every fit call (schedules and seeds continue from here). */
   epochsTrained = 0;
@@ -107,12 +136,34 @@ export class LeNet5 {
     if (initialise) this.model.initialize(this.seed);
   }
 
-  /** The paper's LeNet-5 (LeCun et al. 1998): 32x32 input, C3 per Table I, RBF output, trained with SDLM. */
+  /**
+   * The paper's LeNet-5 (LeCun et al. 1998): 32x32 input, C3 per Table I, RBF output, trained with SDLM.
+   *
+   * @example
+   * ```ts
+   * import { init, LeNet5 } from 'lenet5';
+   *
+   * await init();
+   * const net = LeNet5.classic({ seed: 1, loss: 'rbf-map' });
+   * console.log(net.paramCount()); // 60000
+   * ```
+   */
   static classic(opts: ModelOptions & ClassicOptions = {}): LeNet5 {
     return new LeNet5(classicModel(opts), 'classic', opts, true);
   }
 
-  /** The Keras variant: ReLU, average pooling, dropout 0.8, softmax; trained with Adam 1e-3, batch 32. */
+  /**
+   * The Keras variant: ReLU, average pooling, dropout 0.8, softmax; trained with Adam 1e-3, batch 32.
+   *
+   * @example
+   * ```ts
+   * import { init, LeNet5 } from 'lenet5';
+   *
+   * await init();
+   * const net = LeNet5.modern({ seed: 1 });
+   * console.log(net.summary()); // the layer table, 61,706 parameters
+   * ```
+   */
   static modern(opts: ModelOptions & ModernOptions = {}): LeNet5 {
     return new LeNet5(modernModel(opts), 'modern', opts, true);
   }
@@ -122,7 +173,18 @@ export class LeNet5 {
     return new LeNet5(new Sequential(layers, spec), null, opts, true);
   }
 
-  /** Rebuilds a model saved with `save()`; validates the file and names what is wrong. */
+  /**
+   * Rebuilds a model saved with `save()`; validates the file and names what is wrong.
+   *
+   * @example
+   * ```ts
+   * import { readFile } from 'node:fs/promises';
+   * import { init, LeNet5 } from 'lenet5';
+   *
+   * await init();
+   * const net = LeNet5.load(await readFile('digits.lenet5'), { source: 'digits.lenet5' });
+   * ```
+   */
   static load(bytes: Uint8Array | ArrayBuffer, opts: Omit<ModelOptions, 'seed'> & { source?: string } = {}): LeNet5 {
     const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
     const d = decodeModel(data, opts.source);
@@ -164,6 +226,10 @@ export class LeNet5 {
     return this.model_;
   }
 
+  /**
+   * The model's kernels (its own wasm instance, or the js twins) and arena; throws a DisposedError after
+   * `dispose()`.
+   */
   get backend(): Backend {
     if (this.backend_ === null) throw new DisposedError('this LeNet5 model was disposed; create or load a new one');
     return this.backend_;
@@ -188,6 +254,15 @@ export class LeNet5 {
    * A pretrained model shipped in the package (trained by `npm run pretrain` on the bundled digits). Its
    * weights are a module of the package imported on this call, so bundlers split them into a chunk of their
    * own with no configuration; `url` fetches a model file instead, `bytes` takes it as given.
+   *
+   * @example
+   * ```ts
+   * import { init, LeNet5 } from 'lenet5';
+   *
+   * await init();
+   * const net = await LeNet5.pretrained('modern');
+   * const { label } = net.predict(new Uint8Array(28 * 28)); // 28x28 pixels, 0..255, white ink on black
+   * ```
    */
   static async pretrained(name: PretrainedName, opts: Omit<ModelOptions, 'seed'> & PretrainedSource = {}): Promise<LeNet5> {
     const { url, bytes, ...rest } = opts;
@@ -230,7 +305,26 @@ export class LeNet5 {
     return RECIPES[this.preset ?? 'modern'].batchSize;
   }
 
-  /** Trains in place; resolves with the history (also when aborted, with `aborted: true`). */
+  /**
+   * Trains in place; resolves with the history (also when aborted, with `aborted: true`).
+   *
+   * @example
+   * ```ts
+   * import { adam, init, LeNet5, loadMnist } from 'lenet5';
+   *
+   * await init();
+   * const { train, test } = await loadMnist();
+   * const net = LeNet5.modern();
+   * const history = await net.fit(train, {
+   *   epochs: 2,
+   *   batchSize: 32,
+   *   optimizer: adam({ lr: 1e-3 }),
+   *   validation: test,
+   *   onEpochEnd: (e) => console.log(`epoch ${e.epoch}: val accuracy ${e.valAccuracy}`),
+   * });
+   * console.log(history.valAccuracy.at(-1));
+   * ```
+   */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     const model = this.model;
     const ck = opts.checkpoint;
@@ -306,10 +400,27 @@ export class LeNet5 {
   }
 
   /**
-   * One image (bytes 0..255 or floats 0..1, 28x28 row-major) -> its class and probabilities/penalties.
-   * Several images -> pass `{ images, count }` or use `predictBatch`.
+   * One image (bytes 0..255 or floats 0..1, 28x28 row-major, white ink on black): its class and
+   * probabilities (modern) or penalties (classic). For several images, see the other overload or `predictBatch`.
+   *
+   * @example
+   * ```ts
+   * import { init, LeNet5, preprocessImage } from 'lenet5';
+   *
+   * await init();
+   * const net = await LeNet5.pretrained('modern');
+   * // A digit drawn on a canvas: any size, dark on light; preprocessImage makes it MNIST-like (28x28).
+   * const canvas = document.querySelector('canvas')!;
+   * const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+   * const { label, probabilities } = net.predict(preprocessImage(pixels).data);
+   * console.log(label, probabilities?.[label]);
+   * ```
    */
   predict(image: ArrayLike<number>): Prediction;
+  /**
+   * Several images stored back to back (`count` of them, default `images.length / 784` for 28x28): their
+   * classes and scores, as `predictBatch`.
+   */
   predict(batch: { images: ArrayLike<number>; count?: number }): BatchPrediction;
   predict(x: ArrayLike<number> | { images: ArrayLike<number>; count?: number }): Prediction | BatchPrediction {
     const [h, w] = this.model.imageSize;
@@ -366,6 +477,7 @@ export class LeNet5 {
 
   /** A Keras-like table; `{ json: true }` returns the data instead. */
   summary(): string;
+  /** The summary as data: each layer's output shape, parameters and connections, and the totals. */
   summary(opts: { json: true }): SummaryData;
   summary(opts: { json?: boolean } = {}): string | SummaryData {
     return opts.json ? summaryData(this.model) : summaryText(this.model);
@@ -381,6 +493,7 @@ export class LeNet5 {
     return this.model.getParams();
   }
 
+  /** Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order). */
   setWeights(values: ArrayLike<number>): void {
     this.model.setParams(values);
   }

@@ -34,6 +34,7 @@ export const TABLE_I: readonly (readonly number[])[] = [
   [0, 1, 2, 3, 4, 5],
 ];
 
+/** Options of the classic preset (`LeNet5.classic`): which of the paper's losses trains it. */
 export interface ClassicOptions {
   /** Eq. 8 ('rbf-penalty') or Eq. 9 ('rbf-map', default) with its constant j. */
   loss?: 'rbf-penalty' | 'rbf-map';
@@ -41,6 +42,11 @@ export interface ClassicOptions {
   j?: number;
 }
 
+/**
+ * The classic preset's layers, as in the paper: C1 `6@5x5`, S2, C3 `16@5x5` over Table I, S4, C5 `120@5x5`, F6 84
+ * (each squashed by 1.7159 tanh(2a/3)), and the RBF output over the 7x12 digit bitmaps. Input 32x32 (28x28 padded
+ * by 2).
+ */
 export function classicLayers(): Layer[] {
   return [
     new Conv2D({ filters: 6, kernelSize: 5, init: 'lecun98', biasInit: 'lecun98', name: 'C1' }),
@@ -70,6 +76,7 @@ export function classicModel(opts: ClassicOptions = {}): Sequential {
   });
 }
 
+/** Options of the modern preset (`LeNet5.modern`): dropout rate and initialisation. */
 export interface ModernOptions {
   /** Dropout rate before the last layer (default 0.8, as in the article's Keras model). */
   dropout?: number;
@@ -79,6 +86,10 @@ export interface ModernOptions {
   biasInit?: InitScheme;
 }
 
+/**
+ * The modern preset's layers (Keras-style): conv `6@5x5` same + ReLU, average pool, conv `16@5x5` + ReLU, average
+ * pool, conv `120@5x5` + ReLU, flatten, dense 84 + ReLU, dropout (default 0.8), dense 10 + softmax. Input 28x28.
+ */
 export function modernLayers(opts: ModernOptions = {}): Layer[] {
   const init = { init: opts.init ?? 'glorot', biasInit: opts.biasInit ?? 'zeros' } as const;
   return [

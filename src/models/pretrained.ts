@@ -10,8 +10,10 @@ import { embeddedBytes } from '../embedded.js';
 import { DataNotFoundError, DownloadError, InvalidArgumentError } from '../errors.js';
 import { isNode, nodeBuiltin } from '../platform/node-builtin.js';
 
+/** The pretrained models the package carries, one per preset. */
 export type PretrainedName = 'modern' | 'classic';
 
+/** Where `LeNet5.pretrained` takes the model file from instead of the packaged copy. */
 export interface PretrainedSource {
   /** Where to fetch the model file instead of the packaged one (a file: URL or path is read in Node). */
   url?: string | URL;

@@ -41,11 +41,12 @@ export type LossSpec =
 /**
  * How raw pixels become network inputs; the same recipes as the data layer's `Dataset.writeBatch`.
  * - `modern`: pixel / 255 in [0, 1], the image's own size.
- * - `classic`: background 0 -> -0.1, full ink 255 -> 1.175, padded by 2 with the background (28 -> 32).
+ * - `classic`: background 0 to -0.1, full ink 255 to 1.175, padded by 2 with the background (28 to 32).
  */
 export interface InputSpec {
   /** The network input per sample, [1, H, W] (H, W include the classic padding). */
   shape: Shape;
+  /** How pixels become inputs: `'modern'` (0 to 1) or `'classic'` (-0.1 to 1.175, padded by 2). */
   normalization: Normalization;
 }
 
@@ -60,13 +61,22 @@ export interface StateRequest {
   length: number;
 }
 
+/**
+ * A stack of layers run in order over one arena: the layer graph under every LeNet5, also usable directly for
+ * custom models.
+ */
 export class Sequential {
+  /** The layers, in order. */
   readonly layers: Layer[];
+  /** The network input: shape and normalisation. */
   readonly input: InputSpec;
+  /** The training criterion. */
   readonly loss: LossSpec;
+  /** The model's name: `'lenet5-classic'`, `'lenet5-modern'`, or as given (default `'sequential'`). */
   readonly name: string;
   /** Which layers run inside another's kernel (fusion.ts). */
   readonly fusion: FusionPlan;
+  /** The per-sample output shape, `[classes]`. */
   readonly outShape: Shape;
   /** Offsets (in floats) of every parameter tensor in the params block, per layer. */
   readonly paramOffsets: number[][];
@@ -164,11 +174,13 @@ export class Sequential {
     return inputLevels(this.input.normalization).pad;
   }
 
+  /** The image size the model reads, `[height, width]` without the classic padding (28x28 for both presets). */
   get imageSize(): [number, number] {
     const p = 2 * this.inputPad;
     return [this.input.shape[1]! - p, this.input.shape[2]! - p];
   }
 
+  /** Floats per sample of the network input (784 modern, 1024 classic). */
   get inputSize(): number {
     return sizeOf(this.input.shape);
   }
@@ -190,10 +202,12 @@ export class Sequential {
 
   // ---------------------------------------------------------------- layout
 
+  /** True once `build` has laid out the arena. */
   get built(): boolean {
     return this.b !== null;
   }
 
+  /** The kernels the model runs on; throws before `build`. */
   get backend(): Backend {
     if (this.b === null) throw new InvalidArgumentError(`model ${this.name}: not built yet (call build(backend, batchSize))`);
     return this.b;
@@ -204,6 +218,7 @@ export class Sequential {
     return this.cap;
   }
 
+  /** Turns a region into a typed array (Float32Array; Float64Array on the gradient-check backend). */
   get view(): View {
     return this.viewFn;
   }
@@ -323,11 +338,13 @@ export class Sequential {
     return this.paramsR;
   }
 
+  /** The gradients of every parameter, laid out as the params block. */
   get gradsRegion(): Region {
     if (this.gradsR === null) throw new InvalidArgumentError(`model ${this.name}: not built yet`);
     return this.gradsR;
   }
 
+  /** Scratch for the squared parameters of the SDLM second-derivative pass, laid out as the params block. */
   get paramsSqRegion(): Region {
     return this.paramsSqR!;
   }
@@ -345,6 +362,7 @@ export class Sequential {
     return Float32Array.from(this.viewFn(this.paramsRegion));
   }
 
+  /** Replaces the whole params block with `values` (`paramBlockLength` floats, as `getParams` returns them). */
   setParams(values: ArrayLike<number>): void {
     if (values.length !== this.paramBlockLength) {
       throw new InvalidArgumentError(`expected ${this.paramBlockLength} parameter values, got ${values.length}`);
@@ -601,6 +619,7 @@ export class Sequential {
     return this.stateRegions;
   }
 
+  /** The labels of the current batch (int32), as `setLabels` wrote them. */
   get labels(): Region {
     return this.labelsR!;
   }

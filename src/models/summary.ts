@@ -1,23 +1,35 @@
 /** A Keras-like summary: layer, output shape, parameters, connections, and totals. */
 import type { Sequential } from './sequential.js';
 
+/** One layer of a summary. */
 export interface SummaryRow {
+  /** The layer's name (`'C1'`, `'conv1'`, ...). */
   name: string;
+  /** The layer's type (`'conv2d'`, `'relu'`, ...). */
   type: string;
   /** Per-sample output shape. */
   outputShape: number[];
+  /** Trainable parameters of the layer. */
   params: number;
+  /** Connections per sample (multiply-adds, biases counted as one each), as the paper counts them. */
   connections: number;
 }
 
+/** A model's summary as data (what `summary({ json: true })` returns). */
 export interface SummaryData {
+  /** The model's name. */
   name: string;
+  /** The per-sample network input shape, `[1, H, W]`. */
   inputShape: number[];
+  /** One row per layer, in order. */
   rows: SummaryRow[];
+  /** All trainable parameters (60,000 classic, 61,706 modern). */
   totalParams: number;
+  /** Trainable parameters (the same as `totalParams`: every parameter trains). */
   trainableParams: number;
   /** Fixed values (e.g. the RBF prototypes), not trained. */
   fixedValues: number;
+  /** Connections per sample over every layer (340,908 for the classic preset). */
   connections: number;
 }
 

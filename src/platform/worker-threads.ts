@@ -31,7 +31,7 @@ export function canBlock(): boolean {
   return blocking;
 }
 
-/** Where `threads` > 1 cannot run, the reason (fit then trains on one thread and says why). */
+/** Why `threads` above 1 cannot run here (fit then trains on one thread and says why), or null when they can. */
 export function threadsUnavailable(): string | null {
   if (!isNode() && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
     return 'worker threads need a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for shared memory';

@@ -18,33 +18,51 @@ import { threadsUnavailable } from '../platform/worker-threads.js';
 import { Rng } from '../random.js';
 import type { Schedule } from './schedules.js';
 
+/** What `FitOptions.onBatchEnd` receives after each optimizer step. */
 export interface BatchInfo {
+  /** 0-based epoch (counted over every fit call of the model). */
   epoch: number;
+  /** 0-based index of the batch within its epoch. */
   batch: number;
+  /** Batches per epoch (the last one may be smaller than `batchSize`). */
   batches: number;
   /** Mean loss of this batch. */
   loss: number;
+  /** Learning rate of this step. */
   lr: number;
 }
 
+/** What `FitOptions.onEpochEnd` receives at the end of each epoch, and `History.epochs` holds. */
 export interface EpochResult {
   /** 0-based epoch (counted over every fit call of the model). */
   epoch: number;
+  /** Mean training loss over the epoch's samples. */
   loss: number;
+  /** Share of the epoch's training samples classified right while training, 0 to 1. */
   accuracy: number;
+  /** Mean loss on `FitOptions.validation`, when given. */
   valLoss?: number;
+  /** Accuracy on `FitOptions.validation`, 0 to 1, when given. */
   valAccuracy?: number;
+  /** Learning rate of the epoch. */
   lr: number;
+  /** Wall-clock time of the epoch's training, in seconds (validation excluded). */
   seconds: number;
+  /** Training throughput of the epoch, samples per second. */
   samplesPerSecond: number;
 }
 
+/** What `fit` resolves with: one EpochResult per epoch run, and the same numbers as series. */
 export interface History {
+  /** One result per epoch, in order. */
   epochs: EpochResult[];
   /** Per-epoch series, for plotting. */
   loss: number[];
+  /** Training accuracy per epoch, 0 to 1. */
   accuracy: number[];
+  /** Validation loss per epoch (empty without `validation`). */
   valLoss: number[];
+  /** Validation accuracy per epoch, 0 to 1 (empty without `validation`). */
   valAccuracy: number[];
   /** True when the signal stopped training early (the model holds the weights of the last full batch). */
   aborted: boolean;
@@ -52,7 +70,12 @@ export interface History {
   threads: number;
 }
 
+/**
+ * Options of `LeNet5.fit` and `Sequential.fit`: epochs, batch size, optimizer and schedule, validation, callbacks,
+ * threads, checkpoints.
+ */
 export interface FitOptions {
+  /** Number of epochs to train (default 1). */
   epochs?: number;
   /**
    * Data-parallel training over this many threads sharing one memory (src/train/parallel.ts): Node
@@ -77,6 +100,7 @@ export interface FitOptions {
   optimizer?: OptimizerSpec | Optimizer;
   /** Learning rate per epoch; default the optimizer's own (constant, or the paper's for SDLM). */
   schedule?: Schedule;
+  /** Data evaluated at the end of every epoch (`valLoss`, `valAccuracy`); none by default. */
   validation?: ImageData;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
@@ -84,8 +108,11 @@ export interface FitOptions {
   seed?: number;
   /** Epoch number to start counting from (resuming a schedule). */
   initialEpoch?: number;
+  /** Stops training at the next batch boundary; fit then resolves with `aborted: true`. */
   signal?: AbortSignal;
+  /** Called after every optimizer step. */
   onBatchEnd?: (info: BatchInfo) => void;
+  /** Called at the end of every epoch, after validation. */
   onEpochEnd?: (result: EpochResult) => void;
   /** Yield to the event loop at least this often (ms) so UIs and abort signals stay live (default 50). */
   yieldEveryMs?: number;
@@ -119,6 +146,7 @@ export interface FitOptions {
   onCheckpoint?: (progress: TrainingProgress) => Promise<void>;
 }
 
+/** Where and how often `fit` writes checkpoints (see `FitOptions.checkpoint`). */
 export interface CheckpointOptions {
   /** Write a checkpoint whenever the optimizer step count is a multiple of this (default: only at epoch ends). */
   every?: number;
@@ -132,20 +160,27 @@ export interface CheckpointOptions {
 export interface TrainingProgress {
   /** First epoch of the interrupted fit call and how many it was asked for. */
   fitStart: number;
+  /** Epochs the interrupted fit call was asked for. */
   fitEpochs: number;
   /** Epoch in progress (0-based, over every fit call) and the next batch of it to run. */
   epoch: number;
+  /** Next batch of the epoch in progress. */
   batch: number;
   /** State of the epoch's random stream after `batch` batches. */
   rng: [number, number, number, number];
+  /** The run's seed. */
   seed: number;
+  /** The run's batch size. */
   batchSize: number;
+  /** Whether the run reshuffles every epoch. */
   shuffle: boolean;
   /** Training samples (a resumed run must see the same data). */
   count: number;
   /** Running sums of the epoch in progress. */
   lossSum: number;
+  /** Samples classified right so far in the epoch in progress. */
   correct: number;
+  /** Samples trained on so far in the epoch in progress. */
   seen: number;
 }
 

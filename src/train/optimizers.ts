@@ -9,18 +9,29 @@ import type { Region } from '../memory.js';
 import type { Rng } from '../random.js';
 import { paperSchedule, constantLr, type Schedule } from './schedules.js';
 
+/** Options of `sgd()`. */
 export interface SgdOptions {
+  /** Learning rate (required), a finite number of at least 0; a schedule given to fit overrides it. */
   lr: number;
+  /** Momentum factor (default 0: plain SGD). */
   momentum?: number;
+  /** Use Nesterov momentum (default false). */
   nesterov?: boolean;
+  /** L2 weight decay added to the gradient, `wd * param` (default 0). */
   weightDecay?: number;
 }
 
+/** Options of `adam()`; the defaults are Keras'. */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3); a schedule given to fit overrides it. */
   lr?: number;
+  /** Decay of the first-moment estimate (default 0.9). */
   beta1?: number;
+  /** Decay of the second-moment estimate (default 0.999). */
   beta2?: number;
+  /** Added to the denominator for stability (default 1e-7). */
   eps?: number;
+  /** L2 weight decay added to the gradient, `wd * param` (default 0). */
   weightDecay?: number;
 }
 
@@ -38,6 +49,7 @@ export interface AdamOptions {
  */
 export const SDLM_ETA_SCALE = 0.05;
 
+/** Options of `sdlm()`, the paper's stochastic diagonal Levenberg-Marquardt (docs/sdlm.md). */
 export interface SdlmOptions {
   /** A constant global rate eta (default: the paper's per-pass schedule times SDLM_ETA_SCALE). */
   lr?: number;
@@ -55,6 +67,10 @@ export interface SdlmOptions {
   perSample?: boolean;
 }
 
+/**
+ * An optimizer as data (`adam()`, `sgd({ lr })`, `sdlm()`): what `FitOptions.optimizer` takes and checkpoints
+ * record.
+ */
 export type OptimizerSpec =
   | ({ type: 'sgd' } & SgdOptions)
   | ({ type: 'adam' } & AdamOptions)
@@ -77,13 +93,19 @@ export function sdlm(opts: SdlmOptions = {}): OptimizerSpec {
 
 /** Hooks fit gives an optimizer. */
 export interface EpochContext {
+  /** The model being trained. */
   model: Sequential;
+  /** The training data. */
   data: Dataset;
+  /** The run's seeded random stream (SDLM draws its samples from it). */
   rng: Rng;
+  /** The 0-based epoch about to run. */
   epoch: number;
 }
 
+/** An optimizer bound to a built model, its state held in the model's arena; `fit` calls it every step. */
 export interface Optimizer {
+  /** The spec it was made from. */
   readonly spec: OptimizerSpec;
   /** Updates taken so far. */
   steps: number;

@@ -2,6 +2,7 @@
  * Learning-rate schedules: functions of the 0-based epoch (pass) returning the rate for that epoch.
  */
 import { InvalidArgumentError } from '../errors.js';
+/** A learning-rate schedule: the rate for a 0-based epoch. */
 export type Schedule = (epoch: number) => number;
 
 /** The same rate every epoch. */
@@ -17,7 +18,7 @@ export function stepLr(opts: { lr: number; factor: number; every: number }): Sch
   return (epoch) => opts.lr * opts.factor ** Math.floor(epoch / opts.every);
 }
 
-/** Piecewise constant: `[{ until: 2, lr: 5e-4 }, ...]`, each entry applying to epochs < until. */
+/** Piecewise constant: `[{ until: 2, lr: 5e-4 }, ...]`, each entry applying to epochs below `until`. */
 export function piecewiseLr(pieces: readonly { until: number; lr: number }[], after: number): Schedule {
   pieces.forEach((p) => checkRate(p.lr));
   checkRate(after);
