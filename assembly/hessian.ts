@@ -1,5 +1,5 @@
-// Second derivatives for stochastic diagonal Levenberg-Marquardt (LeCun et al. 1998, Sec. II-E and
-// Appendix C): a Gauss-Newton estimate of the Hessian diagonal, back-propagated layer by layer.
+// Second derivatives for stochastic diagonal Levenberg-Marquardt (LeCun et al. 1998, Appendix C; its
+// settings in Sec. III-B): a Gauss-Newton estimate of the Hessian diagonal, back-propagated layer by layer.
 // Through a unit y = f(a) the second derivative is multiplied by f'(a)^2; through a weight it is
 // multiplied by the squared input; shared weights sum over their connections. Off-diagonal terms and
 // f'' terms are dropped, so every estimate is >= 0.

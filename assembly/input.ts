@@ -1,5 +1,6 @@
 // Input normalisation: image bytes (0..255) -> the model's float inputs through a 256-entry table, with the
-// zero border of a padded input (classic LeNet-5 reads 28x28 digits centred in 32x32). Converting in JS
+// border of a padded input at the background level (classic LeNet-5 reads 28x28 digits centred in 32x32,
+// the border at -0.1). Converting in JS
 // cost ~1.2-1.8 us per 784-pixel image (about 7% of a modern LeNet-5 inference); here it is one table
 // load per pixel.
 //

@@ -1,5 +1,5 @@
 /**
- * Random affine distortions for training, after LeCun et al. 1998, §III-C ("horizontal and vertical
+ * Random affine distortions for training, after LeCun et al. 1998, Sec. III-B ("horizontal and vertical
  * translations, scaling, squeezing (simultaneous horizontal compression and vertical elongation, or the
  * reverse), and horizontal shearing"), which took the test error from 0.95% to 0.8%. The paper gives no
  * ranges; the defaults below are small enough that every digit stays readable.
@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 
 /**
- * Ranges of the random affine distortions of training images (LeCun et al. 1998, §III-C); each transform is drawn
+ * Ranges of the random affine distortions of training images (LeCun et al. 1998, Sec. III-B); each transform is drawn
  * uniformly within them.
  */
 export interface DistortionOptions {

@@ -1,6 +1,6 @@
 /**
  * Loss twins. Each returns the batch-mean loss and writes the gradient of that mean; labels are int32
- * class indices. Eq. 8 and Eq. 9 are the paper's RBF criteria (§III-C): the penalties y_i are squared
+ * class indices. Eq. 8 and Eq. 9 are the paper's RBF criteria (Sec. II-C): the penalties y_i are squared
  * distances (>= 0, possibly large), so Eq. 9's log is a shifted log-sum-exp.
  */
 import type { Arr } from '../backend/kernels.js';

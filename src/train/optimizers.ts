@@ -86,7 +86,7 @@ export function adam(opts: AdamOptions = {}): OptimizerSpec {
   return { type: 'adam', ...opts };
 }
 
-/** Stochastic diagonal Levenberg-Marquardt, the paper's method (Sec. II-E, App. C). */
+/** Stochastic diagonal Levenberg-Marquardt, the paper's method (Appendix C; its settings in Sec. III-B). */
 export function sdlm(opts: SdlmOptions = {}): OptimizerSpec {
   return { type: 'sdlm', ...opts };
 }

@@ -29,7 +29,7 @@ export function piecewiseLr(pieces: readonly { until: number; lr: number }[], af
 }
 
 /**
- * The paper's global rate for SDLM (Sec. V-A): 0.0005 for passes 1-2, 0.0002 for 3-5, 0.0001 for 6-8,
+ * The paper's global rate for SDLM (Sec. III-B): 0.0005 for passes 1-2, 0.0002 for 3-5, 0.0001 for 6-8,
  * 0.00005 for 9-12, 0.00001 after; every value multiplied by `scale`.
  */
 export function paperSchedule(scale = 1): Schedule {
