@@ -26,6 +26,10 @@ export class Dropout extends Layer {
     return inShape;
   }
 
+  override scratch(capacity: number): [number, string][] {
+    return [[capacity * sizeOf(this.inShape), `${this.name}.mask`]];
+  }
+
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     this.mask = ctx.alloc(ctx.capacity * sizeOf(this.inShape), `${this.name}.mask`);

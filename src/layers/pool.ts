@@ -131,6 +131,10 @@ export class MaxPool2D extends Layer {
     return sizeOf(this.outShape) * 4;
   }
 
+  override scratch(capacity: number): [number, string][] {
+    return [[capacity * sizeOf(this.outShape), `${this.name}.argmax`]];
+  }
+
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     this.argmax = ctx.alloc(ctx.capacity * sizeOf(this.outShape), `${this.name}.argmax`, 'i32');

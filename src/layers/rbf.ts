@@ -40,6 +40,10 @@ export class RBF extends Layer {
     return this.units * sizeOf(this.inShape);
   }
 
+  override scratch(_capacity: number): [number, string][] {
+    return [[this.prototypes.length, `${this.name}.prototypes`]];
+  }
+
   override bind(ctx: BindContext): void {
     super.bind(ctx);
     this.proto = ctx.alloc(this.prototypes.length, `${this.name}.prototypes`);
