@@ -56,7 +56,7 @@ export class Region {
   /** A view of `length` elements starting `offset` elements in (params carved from one block). */
   sub(offset: number, length: number, label = this.label, dtype: DType = this.dtype): Region {
     if (offset < 0 || length < 0 || offset + length > this.length) {
-      throw new RangeError(`${this.label}: sub-region [${offset}, ${offset + length}) outside [0, ${this.length})`);
+      throw new InvalidArgumentError(`${this.label}: sub-region [${offset}, ${offset + length}) outside [0, ${this.length})`);
     }
     return new Region(this.arena, this.ptr + offset * 4, length, label, dtype);
   }

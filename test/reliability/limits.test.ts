@@ -45,7 +45,7 @@ afterAll(() => {
 });
 
 /** A sparse file of `size` bytes (no disk used) starting with `head`. */
-function sparse(path: string, size: number, head = new Uint8Array(0)): string {
+function sparse(path: string, size: number, head: Uint8Array = new Uint8Array(0)): string {
   const fd = openSync(path, 'w');
   ftruncateSync(fd, size);
   if (head.length > 0) writeSync(fd, head, 0, head.length, 0);
