@@ -15,7 +15,9 @@
  *   │  └─ DisposedError       using a model after `dispose()`
  *   ├─ MemoryLimitError       a model or batch that would exceed the configured memory maximum
  *   ├─ TrainingDivergedError  a non-finite loss, gradient or weight (names the step and the layer)
- *   └─ CheckpointError        a checkpoint that cannot be written or does not fit the model
+ *   ├─ CheckpointError        a checkpoint that cannot be written or does not fit the model
+ *   └─ PlatformError          what this engine cannot do here: no WebAssembly SIMD, no file system, a
+ *                             worker thread that could not start or failed
  */
 
 export type Lenet5ErrorCode =
@@ -32,7 +34,8 @@ export type Lenet5ErrorCode =
   | 'E_DISPOSED'
   | 'E_MEMORY_LIMIT'
   | 'E_DIVERGED'
-  | 'E_CHECKPOINT';
+  | 'E_CHECKPOINT'
+  | 'E_PLATFORM';
 
 /** Base class of every error the library throws on purpose. */
 export class Lenet5Error extends Error {
@@ -234,5 +237,17 @@ export class CheckpointError extends Lenet5Error {
     options?: { cause?: unknown },
   ) {
     super('E_CHECKPOINT', message, options);
+  }
+}
+
+/**
+ * Something this JavaScript engine or platform cannot do, or a worker thread that could not start or
+ * failed: no WebAssembly SIMD for the wasm backend, no file system for a path, a thread script that is
+ * missing or blocked. The message says what to do instead.
+ */
+export class PlatformError extends Lenet5Error {
+  override name = 'PlatformError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_PLATFORM', message, options);
   }
 }

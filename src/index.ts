@@ -36,5 +36,5 @@ export { estimateHessianDiagonal, SDLM_ETA_SCALE } from './train/optimizers.js';
 export type { Optimizer, EpochContext } from './train/optimizers.js';
 export { threadsUnavailable } from './platform/worker-threads.js';
 export type { ModelHeader } from './io/format.js';
-export { NotInitializedError, DisposedError, MemoryLimitError, TrainingDivergedError, CheckpointError } from './errors.js';
+export { NotInitializedError, DisposedError, MemoryLimitError, TrainingDivergedError, CheckpointError, PlatformError } from './errors.js';
 export type { CheckpointOptions, TrainingProgress } from './train/fit.js';

@@ -62,7 +62,7 @@ export class Region {
   /** A view of `length` elements starting `offset` elements in (params carved from one block). */
   sub(offset: number, length: number, label = this.label, dtype: DType = this.dtype): Region {
     if (offset < 0 || length < 0 || offset + length > this.length) {
-      throw new RangeError(`${this.label}: sub-region [${offset}, ${offset + length}) outside [0, ${this.length})`);
+      throw new InvalidArgumentError(`${this.label}: sub-region [${offset}, ${offset + length}) outside [0, ${this.length})`);
     }
     return new Region(this.arena, this.ptr + offset * 4, length, label, dtype);
   }
@@ -139,18 +139,41 @@ export class Arena {
     }
     const ptr = this.top;
     const end = align(ptr + length * 4);
-    if (end > this.maxBytes) {
-      throw new MemoryLimitError(
-        `arena: ${label} needs ${end - ptr} bytes but the arena is limited to ${this.maxBytes} bytes ` +
-          `(${this.used} already used); use a smaller batch or raise the memory limit (maxMemoryBytes)`,
-        end - this.base, this.maxBytes,
-      );
-    }
+    if (end > this.maxBytes) throw this.overLimit(label, ptr, end);
     this.ensure(end);
     this.top = end;
     const region = new Region(this, ptr, length, label, dtype);
     region.f32.fill(0);
     return region;
+  }
+
+  private overLimit(label: string, ptr: number, end: number): MemoryLimitError {
+    return new MemoryLimitError(
+      `arena: ${label} needs ${end - ptr} bytes but the arena is limited to ${this.maxBytes} bytes ` +
+        `(${ptr - this.base} already used); use a smaller batch or raise the memory limit (maxMemoryBytes)`,
+      end - this.base, this.maxBytes,
+    );
+  }
+
+  /**
+   * A dry run of allocations from `mark` (a value of `used`): `take` applies `alloc`'s alignment and limit
+   * (the same MemoryLimitError) without touching memory, and `used` is where they would end. A layout is
+   * checked this way before it is made, so one that does not fit fails before the memory grows (wasm
+   * memory never shrinks: a layout refused half-way would keep its memory for the life of the process).
+   */
+  plan(mark: number): { take(length: number, label: string): void; readonly used: number } {
+    let top = this.base + mark;
+    const base = this.base;
+    return {
+      take: (length, label) => {
+        const end = align(top + length * 4);
+        if (end > this.maxBytes) throw this.overLimit(label, top, end);
+        top = end;
+      },
+      get used() {
+        return top - base;
+      },
+    };
   }
 
   /** Makes sure the memory holds at least `bytes`; re-creates views (via `generation`) after growth. */

@@ -6,7 +6,7 @@
  * resolve, no bundler plugin, in Node ESM, every bundler and a plain <script type=module>; only the build
  * this engine runs is loaded. `init({ wasm })` overrides it with bytes, a URL or a Response.
  */
-import { InvalidArgumentError, NotInitializedError } from '../errors.js';
+import { DataFormatError, DownloadError, InvalidArgumentError, NotInitializedError, PlatformError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { buildBytes, buildFile, buildName } from './builds.js';
 import { createJsBackend } from './js-backend.js';
@@ -138,7 +138,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
   if (!simd) {
     if (options.backend === 'wasm') {
-      throw new Error('lenet5: the wasm backend needs WebAssembly SIMD, which this engine does not support');
+      throw new PlatformError("lenet5: the wasm backend needs WebAssembly SIMD, which this engine does not support; use init({ backend: 'js' })");
     }
     warn('lenet5: WebAssembly SIMD is not available here; using the slower pure-JS backend');
     defaultBackend = 'js';
@@ -179,7 +179,7 @@ export function createBackend(name?: BackendName, maxBytes?: number): Backend {
 
 async function compileBytes(bytes: BufferSource, what: string): Promise<WebAssembly.Module> {
   if (!WebAssembly.validate(bytes)) {
-    throw new Error(`lenet5: ${what} are not a valid WebAssembly module for this engine (corrupt or truncated?)`);
+    throw new DataFormatError(`lenet5: ${what} are not a valid WebAssembly module for this engine (corrupt or truncated?)`, what);
   }
   return WebAssembly.compile(bytes);
 }
@@ -192,18 +192,19 @@ async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
   if (typeof source === 'string' || source instanceof URL) {
     const url = String(source);
     if (url.startsWith('file:')) {
-      throw new Error(`lenet5: cannot fetch ${url}; read the file yourself and pass its bytes as init({ wasm })`);
+      throw new InvalidArgumentError(`lenet5: cannot fetch ${url}; read the file yourself and pass its bytes as init({ wasm })`);
     }
     try {
       response = await fetch(url);
     } catch (err) {
-      throw new Error(`lenet5: could not fetch the wasm from ${url}: ${(err as Error).message}`);
+      throw new DownloadError(`lenet5: could not fetch the wasm from ${url}: ${(err as Error).message}`, url, undefined, { cause: err });
     }
   } else {
     response = await source;
   }
   if (!response.ok) {
-    throw new Error(`lenet5: fetching the wasm from ${response.url || 'the given Response'} failed: HTTP ${response.status}`);
+    throw new DownloadError(`lenet5: fetching the wasm from ${response.url || 'the given Response'} failed: HTTP ${response.status}`,
+      response.url || undefined, response.status);
   }
   const where = response.url || 'the given Response';
   // compileStreaming insists on Content-Type: application/wasm; many static servers send something

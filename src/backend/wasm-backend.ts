@@ -101,7 +101,7 @@ export function createWasmBackend(module: WebAssembly.Module, maxBytes?: number,
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort(_msg: number, _file: number, line: number, col: number): never {
-        throw new Error(`lenet5 wasm kernel aborted at ${line}:${col}`);
+        throw new InvalidArgumentError(`lenet5: a wasm kernel aborted at ${line}:${col} (arguments outside its contract: a bug in lenet5, please report it)`);
       },
       ...(shared !== undefined ? { memory: shared.memory } : {}),
     },

@@ -3,7 +3,7 @@
  * decompressor over the standard `DecompressionStream('gzip')`, which Chromium and Node >= 18 both have.
  * Node code can use the faster `gunzipNode` (node:zlib) from `gzip.node.ts` instead.
  */
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, Lenet5Error } from '../errors.js';
 
 /** Largest output we inflate by default: MNIST's biggest file is 47 MB; refuse decompression bombs. */
 export const DEFAULT_MAX_INFLATED_BYTES = 1 << 30;
@@ -14,13 +14,24 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The size the inflated data declares in its own first bytes (an IDX header), or null while those bytes
+ * are not all there yet; throws to refuse the data.
+ */
+export type DeclaredSize = (head: Uint8Array) => number | null;
+
+/** Inflated bytes handed to a `DeclaredSize` at most (an IDX header of rank 255 is 1024 bytes). */
+export const DECLARED_HEAD_BYTES = 1024;
+
+/**
  * Inflates a gzip member with `DecompressionStream`. Corrupt or truncated input rejects with a
- * DataFormatError naming `name`; output beyond `maxBytes` is refused rather than buffered.
+ * DataFormatError naming `name`; output beyond `maxBytes`, or beyond what `declared` reads from the first
+ * inflated bytes, is refused as soon as it is reached rather than buffered.
  */
 export async function gunzipWeb(
   bytes: Uint8Array,
   name = 'input',
   maxBytes = DEFAULT_MAX_INFLATED_BYTES,
+  declared?: DeclaredSize,
 ): Promise<Uint8Array> {
   if (typeof DecompressionStream !== 'function') {
     throw new DataFormatError(
@@ -38,22 +49,42 @@ export async function gunzipWeb(
   const reader = ds.readable.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let cap = maxBytes;
+  let capFromHeader = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.length;
-      if (total > maxBytes) {
+      chunks.push(value);
+      if (declared !== undefined && !capFromHeader) {
+        const head = concat(chunks, total).subarray(0, DECLARED_HEAD_BYTES);
+        let size: number | null;
+        try {
+          size = declared(head);
+        } catch (err) {
+          await reader.cancel().catch(() => {});
+          throw err;
+        }
+        if (size !== null) {
+          capFromHeader = true;
+          cap = Math.min(cap, size);
+        } else if (total >= DECLARED_HEAD_BYTES) {
+          capFromHeader = true; // it never will: keep the plain limit
+        }
+      }
+      if (total > cap) {
         await reader.cancel().catch(() => {});
         throw new DataFormatError(
-          `${name}: gzip data inflates to more than ${maxBytes} bytes; refusing (corrupt file or not a dataset)`,
+          capFromHeader && cap < maxBytes
+            ? `${name}: gzip data inflates to more than the ${cap} bytes its header declares; refusing (corrupt file or not a dataset)`
+            : `${name}: gzip data inflates to more than ${maxBytes} bytes; refusing (corrupt file or not a dataset)`,
           name,
         );
       }
-      chunks.push(value);
     }
   } catch (err) {
-    if (err instanceof DataFormatError) throw err;
+    if (err instanceof Lenet5Error) throw err;
     throw new DataFormatError(
       `${name}: corrupt or truncated gzip data (${(err as Error).message}); delete the file and fetch it again`,
       name,

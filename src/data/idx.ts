@@ -49,6 +49,37 @@ export interface ParseIdxOptions {
   maxBytes?: number;
 }
 
+/**
+ * The whole size in bytes (header + payload) that the IDX header at the start of `head` declares, or null
+ * when `head` is too short to hold the header yet. Throws the DataFormatError `parseIdx` would for a bad
+ * magic, type or rank, and for dims over `maxBytes`. The gzip readers cap inflation at this size.
+ */
+export function idxDeclaredBytes(head: Uint8Array, options: ParseIdxOptions = {}): number | null {
+  if (head.length < 4) return null;
+  if (head[0] !== 0 || head[1] !== 0 || !TYPE_CODES[head[2]!] || head[3] === 0) {
+    parseIdx(head, options); // throws the message for this header
+  }
+  const header = 4 + 4 * head[3]!;
+  if (head.length < header) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  const dims: number[] = [];
+  for (let i = 0; i < head[3]!; i++) {
+    dims.push(view.getUint32(4 + 4 * i, false));
+    count *= dims[i]!;
+  }
+  const need = count * TYPE_CODES[head[2]!]!.size;
+  const maxBytes = options.maxBytes ?? 1 << 30;
+  if (need > maxBytes) {
+    const name = options.name ?? 'IDX data';
+    throw new DataFormatError(
+      `${name}: dims [${dims.join(', ')}] describe ${need} bytes of ${TYPE_CODES[head[2]!]!.type}, over the ${maxBytes}-byte limit; refusing`,
+      name,
+    );
+  }
+  return header + need;
+}
+
 /** Parses one IDX file (uncompressed; see `gzip.ts` for detection and inflation). */
 export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxArray {
   const name = options.name ?? 'IDX data';
@@ -225,6 +256,9 @@ function hex(b: number): string {
  * with DecompressionStream; works in browsers and Node. Node's loaders use zlib instead (faster).
  */
 export async function readIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): Promise<IdxArray> {
-  const raw = isGzip(bytes) ? await gunzipWeb(bytes, options.name ?? 'IDX data', options.maxBytes) : bytes;
+  // Inflation stops past the size the header declares (a bomb with a small header costs no more than that).
+  const raw = isGzip(bytes)
+    ? await gunzipWeb(bytes, options.name ?? 'IDX data', (options.maxBytes ?? 1 << 30) + 1024, (head) => idxDeclaredBytes(head, options))
+    : bytes;
   return parseIdx(raw, options);
 }

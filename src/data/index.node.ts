@@ -7,4 +7,5 @@ export type { NodeLoadOptions } from './mnist.node.js';
 export { loadDigits } from './digits.node.js';
 export type { LoadDigitsNodeOptions } from './digits.node.js';
 export { readImageFile, imageFileToMnist } from './decode.node.js';
+export type { ReadImageOptions } from './decode.node.js';
 export { gunzipNode } from './gzip.node.js';

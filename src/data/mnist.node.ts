@@ -11,8 +11,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { DataFormatError, DataNotFoundError, InvalidArgumentError } from '../errors.js';
-import { isGzip } from './gzip.js';
-import { gunzipNode } from './gzip.node.js';
+import { inflateIdx, readIdxFile } from './read.node.js';
 import {
   assemble,
   checksumFor,
@@ -91,7 +90,7 @@ export async function loadNode(spec: DatasetSpec, options: NodeLoadOptions = {})
     for (const key of keys) {
       const path = await findInDir(spec, key, options.dir);
       names[key] = path;
-      raw[key] = inflate(await readFile(path), path);
+      raw[key] = inflate(await readIdxFile(path), path);
     }
   } else {
     const root = resolve(options.cacheDir ?? defaultCacheDir());
@@ -129,24 +128,20 @@ async function findInDir(spec: DatasetSpec, key: FileKey, dir: string): Promise<
 }
 
 function inflate(bytes: Uint8Array, name: string): Uint8Array {
-  return isGzip(bytes) ? gunzipNode(bytes, name) : bytes;
+  return inflateIdx(bytes, name);
 }
 
 async function fromCache(spec: DatasetSpec, key: FileKey, path: string, dir: string, options: NodeLoadOptions): Promise<Uint8Array> {
-  const cached = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
-  if (cached) {
-    try {
-      return inflate(cached, path);
-    } catch (err) {
-      throw new DataFormatError(
-        `${(err as Error).message}\n(cached file ${path} is damaged: delete it and it will be downloaded again)`,
-        path,
-        { cause: err },
-      );
-    }
+  try {
+    const cached = await readIdxFile(path, { missingOk: true });
+    if (cached) return inflate(cached, path);
+  } catch (err) {
+    if (!(err instanceof DataFormatError)) throw err;
+    throw new DataFormatError(
+      `${(err as Error).message}\n(cached file ${path} is damaged: delete it and it will be downloaded again)`,
+      path,
+      { cause: err },
+    );
   }
   const file = checksumFor(spec, key, options);
   const fname = `${file.name}.gz`;

@@ -221,7 +221,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedMo
       try {
         return layerFromConfig(c);
       } catch (err) {
-        throw new Error(`layer ${i}: ${(err as Error).message}`);
+        throw new ModelFileError(`layer ${i}: ${(err as Error).message}`, source, { cause: err });
       }
     });
     model = new Sequential(layers, { input: header.model.input, loss: header.model.loss, name: header.model.name });

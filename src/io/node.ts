@@ -1,6 +1,7 @@
 /** Node-only file helpers for model files and checkpoints (the browser entry works on bytes). */
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../data/read.node.js';
 import { ModelFileError } from '../errors.js';
+import { decodeModel, MAGIC } from './format.js';
 import { LeNet5, writeFileChecked, type ModelOptions } from '../models/lenet5.js';
 
 /**
@@ -14,14 +15,20 @@ export async function saveModel(net: LeNet5, path: string, opts: { training?: bo
   await writeFileAtomic(path, net.save(opts));
 }
 
-/** Reads and validates a model file; errors name the path and what is wrong. */
+/**
+ * Reads and validates a model file; errors name the path and what is wrong. Only a regular file is read
+ * (not a device, pipe or folder), and only after its first bytes were found to be a model file's.
+ */
 export async function loadModel(path: string, opts: Omit<ModelOptions, 'seed'> = {}): Promise<LeNet5> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new ModelFileError(`${path}: cannot read the model file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      path, { cause: err });
-  }
+  const bytes = await readBoundedFile(path, {
+    what: 'model file',
+    headBytes: 16,
+    // A wrong magic is reported by the decoder on the first bytes alone, before the rest is read.
+    checkHead: (head) => {
+      if (!MAGIC.every((b, i) => head[i] === b)) decodeModel(head, path);
+    },
+    cannotRead: (message, cause) => new ModelFileError(message, path, { cause }),
+    refuse: (message) => new ModelFileError(message, path),
+  });
   return LeNet5.load(bytes, { ...opts, source: path });
 }

@@ -127,6 +127,15 @@ export class Conv2D extends Layer {
     return OH * OW * (this.activeWeights + this.filters);
   }
 
+  /** The scratch regions bind() will allocate, for the arena's plan. */
+  override scratch(capacity: number): [number, string][] {
+    const [C, H, W] = this.inShape as [number, number, number];
+    const masked = this.connections_ !== null;
+    const col: [number, string] = [convScratchLength(capacity, C, H, W, this.kernelSize, this.kernelSize, this.pad, masked ? this.filters : 0),
+      `${this.name}.col`];
+    return masked ? [[this.filters * C, `${this.name}.mask`], col] : [col];
+  }
+
   /** Allocates the connection mask and the im2col scratch, and writes the mask. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);

@@ -33,6 +33,11 @@ export class Dropout extends Layer {
     return inShape;
   }
 
+  /** The scratch regions bind() will allocate, for the arena's plan. */
+  override scratch(capacity: number): [number, string][] {
+    return [[capacity * sizeOf(this.inShape), `${this.name}.mask`]];
+  }
+
   /** Allocates the mask. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);

@@ -137,6 +137,14 @@ export abstract class Layer {
     return 0;
   }
 
+  /**
+   * The scratch regions `bind` will allocate for `capacity` samples, in its order: [floats, label]. The
+   * model checks a whole layout against the memory limit with these before allocating any of it.
+   */
+  scratch(_capacity: number): [number, string][] {
+    return [];
+  }
+
   /** Whether the output may share the input's storage (reshapes). */
   get aliasesInput(): boolean {
     return false;

@@ -156,6 +156,11 @@ export class MaxPool2D extends Layer {
     return sizeOf(this.outShape) * 4;
   }
 
+  /** The scratch regions bind() will allocate, for the arena's plan. */
+  override scratch(capacity: number): [number, string][] {
+    return [[capacity * sizeOf(this.outShape), `${this.name}.argmax`]];
+  }
+
   /** Allocates the argmax of each window. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);

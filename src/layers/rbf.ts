@@ -52,6 +52,11 @@ export class RBF extends Layer {
     return this.units * sizeOf(this.inShape);
   }
 
+  /** The scratch regions bind() will allocate, for the arena's plan. */
+  override scratch(_capacity: number): [number, string][] {
+    return [[this.prototypes.length, `${this.name}.prototypes`]];
+  }
+
   /** Copies the prototypes into the arena. */
   override bind(ctx: BindContext): void {
     super.bind(ctx);

@@ -232,6 +232,10 @@ export class Sequential {
     this.viewFn = v !== undefined ? v.bind(backend) : (r) => r.f32;
     const a = backend.arena;
     const P = this.paramBlockLength;
+    // The whole layout is checked against the memory limit first: nothing grows for a model that cannot fit.
+    const plan = a.plan(a.used);
+    for (const label of ['params', 'grads', 'params^2']) plan.take(P, label);
+    this.layoutEnd(capacity, plan.used);
     this.paramsR = a.alloc(P, 'params');
     this.gradsR = a.alloc(P, 'grads');
     this.paramsSqR = a.alloc(P, 'params^2');
@@ -274,8 +278,37 @@ export class Sequential {
     }
   }
 
+  /**
+   * Where in the arena the batch layout for `capacity` samples would end (bytes from its base) when laid
+   * out from `mark`: every region `layoutFrom` allocates, in the same order. Throws the MemoryLimitError
+   * `alloc` would, before anything is allocated or the memory grows.
+   */
+  layoutEnd(capacity: number, mark = this.markParams): number {
+    const plan = this.backend.arena.plan(mark);
+    for (const s of this.stateRequest) plan.take(s.length, s.name);
+    const inSize = this.inputSize;
+    plan.take(capacity * inSize, 'input');
+    plan.take(capacity * inSize, 'dinput');
+    let maxIn = inSize;
+    this.layers.forEach((l, i) => {
+      maxIn = Math.max(maxIn, sizeOf(l.inShape));
+      if (l.aliasesInput || this.fusion.sharesInput.has(i)) return;
+      plan.take(capacity * sizeOf(l.outShape), `${l.name}.out`);
+      plan.take(capacity * sizeOf(l.outShape), `${l.name}.dout`);
+    });
+    plan.take(capacity, 'labels');
+    if (this.loss.kind === 'mse') plan.take(capacity * this.classes, 'targets');
+    plan.take(capacity * maxIn, 'input^2');
+    const [h, w] = this.imageSize;
+    plan.take(Math.ceil((capacity * h * w) / 4), 'pixels');
+    plan.take(256, 'pixel levels');
+    for (const l of this.layers) for (const [n, label] of l.scratch(capacity)) plan.take(n, label);
+    return plan.used;
+  }
+
   private layoutFrom(mark: number, capacity: number): void {
     const a = this.backend.arena;
+    this.layoutEnd(capacity, mark);
     a.reset(mark);
     this.stateRegions = this.stateRequest.map((s) => a.alloc(s.length, s.name));
     this.cap = capacity;

@@ -3,13 +3,14 @@
  * imported when a function runs (node-builtin.ts), so browser bundles carry no `node:` import. Throws plain
  * Node errors: callers wrap them in the library's typed errors.
  */
+import { PlatformError } from '../errors.js';
 import { isNode, nodeBuiltin } from './node-builtin.js';
 
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
 async function node(): Promise<{ fs: Fs; path: Path }> {
-  if (!isNode()) throw new Error('there is no file system here; pass checkpoint.write(bytes) or the bytes instead of a path');
+  if (!isNode()) throw new PlatformError('there is no file system here; pass checkpoint.write(bytes) or the bytes instead of a path');
   return { fs: await nodeBuiltin<Fs>('fs/promises'), path: await nodeBuiltin<Path>('path') };
 }
 

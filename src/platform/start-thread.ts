@@ -9,12 +9,19 @@
  * never asks for threads does not load it. `workerUrl` overrides it (a bundle of `lenet5/worker`), for
  * pages whose Content-Security-Policy has no `worker-src blob:`.
  */
+import { PlatformError } from '../errors.js';
 import { isNode, nodeBuiltin } from './node-builtin.js';
 
 export interface ThreadHandle {
   postMessage(message: unknown): void;
   once(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): void;
   terminate(): Promise<number>;
+  /**
+   * Node only: whether the thread keeps the process alive. The pools unref their threads while idle, so
+   * a predictor or trainer never closed does not stop Node from exiting (Web Workers end with the page).
+   */
+  ref?(): void;
+  unref?(): void;
 }
 
 let bundledScript: string | null = null;
@@ -49,12 +56,12 @@ export async function startThread(url: URL | undefined, data: unknown): Promise<
         w.addEventListener('error', (e) => {
           e.preventDefault();
           const msg = (e as ErrorEvent).message;
-          listener(new Error(msg
+          listener(new PlatformError(msg
             ? `lenet5: the worker thread ${where} failed: ${msg}`
             : `lenet5: could not start the worker thread ${where} (not found, not a JavaScript MIME type, or ` +
               'blocked by Content-Security-Policy or Cross-Origin-Embedder-Policy); pass workerUrl pointing at a bundle of lenet5/worker'));
         }, { once: true });
-        w.addEventListener('messageerror', () => listener(new Error(`lenet5: the worker thread ${where} could not receive its setup`)),
+        w.addEventListener('messageerror', () => listener(new PlatformError(`lenet5: the worker thread ${where} could not receive its setup`)),
           { once: true });
       }
       // 'exit': a Web Worker only ends when terminated, which the trainer does itself.

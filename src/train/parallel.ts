@@ -36,7 +36,7 @@ import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
 import { createWasmBackend } from '../backend/wasm-backend.js';
 import type { Dataset } from '../data/dataset.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DisposedError, InvalidArgumentError, PlatformError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import { countCorrect, firstNonFiniteActivation, type BatchPrediction } from '../models/inference.js';
 import type { BatchGradients, BatchResult } from './fit.js';
@@ -75,6 +75,11 @@ export class ReplicaPool {
 
   get threads(): number {
     return this.replicas.length;
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /**
@@ -118,12 +123,15 @@ export class ReplicaPool {
         workers.push(w);
         const ready = await new Promise<WorkerReady>((resolve, reject) => {
           w.once('message', (m) => resolve(m as WorkerReady));
-          w.once('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
+          w.once('error', (e) => reject(e instanceof Error ? e : new PlatformError(`lenet5: worker thread ${t} failed to start: ${String(e)}`)));
         });
-        if ('error' in ready) throw new Error(`lenet5: worker thread ${t} could not build its replica: ${ready.error}`);
+        // Idle threads must not keep Node alive: a predictor never closed would otherwise hang the process
+        // at exit. A step blocks on Atomics.wait for them (or refs them while it awaits waitAsync).
+        w.unref?.();
+        if ('error' in ready) throw new PlatformError(`lenet5: worker thread ${t} could not build its replica: ${ready.error}`);
         const r = replicas[t]!;
         if (ready.params !== r.paramsRegion.ptr || ready.grads !== r.gradsRegion.ptr || ready.input !== r.inputRegion.ptr) {
-          throw new Error(`worker ${t} laid its replica out differently from the main thread's mirror`);
+          throw new PlatformError(`lenet5: worker thread ${t} laid its replica out differently from the main thread's mirror (a bug in lenet5, please report it)`);
         }
       }
     } catch (err) {
@@ -139,7 +147,7 @@ export class ReplicaPool {
    * gradient. Resolves when every thread is done (blocking where this thread may, else awaiting).
    */
   async run(cmd: number, sizes: readonly number[], seed: number): Promise<Float64Array> {
-    if (this.closed) throw new Error('the worker pool is closed');
+    if (this.closed) throw new DisposedError('lenet5: these worker threads were closed; create a new predictor with net.predictor() (or fit again)');
     const c = this.ctrl;
     let first = 0;
     for (let t = 0; t < sizes.length; t++) {
@@ -160,12 +168,18 @@ export class ReplicaPool {
       r0.forward(N0, false);
     }
     const W = this.workers.length;
-    for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) {
-      if (this.block) Atomics.wait(c, DONE, d);
-      else await waitAsync!(c, DONE, d).value;
+    // Awaiting (not blocking), the threads are what the step waits for: keep the process alive meanwhile.
+    if (!this.block) for (const w of this.workers) w.ref?.();
+    try {
+      for (let d = Atomics.load(c, DONE); d < W; d = Atomics.load(c, DONE)) {
+        if (this.block) Atomics.wait(c, DONE, d);
+        else await waitAsync!(c, DONE, d).value;
+      }
+    } finally {
+      if (!this.block) for (const w of this.workers) w.unref?.();
     }
     if (Atomics.load(c, FAILED) !== 0) {
-      throw new Error(`lenet5: ${Atomics.load(c, FAILED)} worker thread(s) failed during a step (their error is on stderr)`);
+      throw new PlatformError(`lenet5: ${Atomics.load(c, FAILED)} worker thread(s) failed during a step (their error is on stderr)`);
     }
     return this.losses;
   }
@@ -281,6 +295,9 @@ export class ParallelPredictor {
 
   /** The labels and scores predictBatch gives, computed over the threads. */
   async predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction> {
+    if (this.pool.isClosed) {
+      throw new DisposedError('predict: this predictor was closed; create a new one with net.predictor({ threads })');
+    }
     const model = this.model;
     const [h, w] = model.imageSize;
     if (!Number.isInteger(count) || count < 0) {

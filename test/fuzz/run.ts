@@ -12,21 +12,21 @@
 import fc from 'fast-check';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { init } from '../../src/backend/load.js';
-import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from './targets.js';
+import { boundsTarget, CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from './targets.js';
 
-const NAMES = ['idx', 'model', 'image', 'raster'] as const;
+const NAMES = ['idx', 'model', 'image', 'raster', 'bounds'] as const;
 type Name = (typeof NAMES)[number];
 
 interface Job { name: Name; runs: number; seed: number }
 type Msg =
   | { kind: 'case'; index: number }
-  | { kind: 'done'; runs: number; outcomes: Record<string, number>; seconds: number }
+  | { kind: 'done'; runs: number; outcomes: Record<string, number>; seconds: number; peakRssMB: number }
   | { kind: 'failed'; message: string; counterexample: string };
 
 async function worker(job: Job): Promise<void> {
   await init();
   const target: FuzzTarget<unknown> = (job.name === 'idx' ? idxTarget : job.name === 'image' ? imageTarget
-    : job.name === 'raster' ? rasterTarget : modelTarget(await modelSeeds())) as FuzzTarget<unknown>;
+    : job.name === 'raster' ? rasterTarget : job.name === 'bounds' ? boundsTarget : modelTarget(await modelSeeds())) as FuzzTarget<unknown>;
   const outcomes: Record<string, number> = {};
   let index = 0;
   const t0 = performance.now();
@@ -46,7 +46,8 @@ async function worker(job: Job): Promise<void> {
     return;
   }
   // Shrinking re-runs cases; count the distinct generated ones only.
-  post({ kind: 'done', runs: result.numRuns, outcomes, seconds: (performance.now() - t0) / 1000 });
+  post({ kind: 'done', runs: result.numRuns, outcomes, seconds: (performance.now() - t0) / 1000,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
 }
 
 function runJob(job: Job): Promise<{ ok: boolean; line: string }> {
@@ -70,7 +71,7 @@ function runJob(job: Job): Promise<{ ok: boolean; line: string }> {
       if (m.kind === 'case') last = { index: m.index, at: performance.now() };
       else if (m.kind === 'done') {
         const kinds = Object.entries(m.outcomes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-        finish(true, `${job.name.padEnd(6)} ${String(m.runs).padStart(6)} cases in ${m.seconds.toFixed(1)} s, no crash, no hang, only typed errors (${kinds})`);
+        finish(true, `${job.name.padEnd(6)} ${String(m.runs).padStart(6)} cases in ${m.seconds.toFixed(1)} s, no crash, no hang, only typed errors (${kinds}); process peak RSS so far ${m.peakRssMB} MB`);
       } else finish(false, `${job.name}: ${m.message}\n  counterexample: ${m.counterexample}`);
     });
     w.on('error', (err) => finish(false, `${job.name}: worker crashed: ${err.stack ?? err.message}`));

@@ -13,7 +13,12 @@ import { decodeImage } from '../../src/data/decode.js';
 import { parseIdxImages, parseIdxLabels, readIdx, writeIdx, type IdxData } from '../../src/data/idx.js';
 import { preprocessImage, type RasterImage } from '../../src/data/image.js';
 import { Lenet5Error } from '../../src/errors.js';
-import { crc32 } from '../../src/io/format.js';
+import { crc32, encodeModel } from '../../src/io/format.js';
+import { inflateIdx } from '../../src/data/read.node.js';
+import { Sequential } from '../../src/models/sequential.js';
+import { Padding } from '../../src/layers/reshape.js';
+import { MaxPool2D } from '../../src/layers/pool.js';
+import type { Layer } from '../../src/layers/layer.js';
 import { Dense } from '../../src/layers/dense.js';
 import { Flatten } from '../../src/layers/reshape.js';
 import { Softmax } from '../../src/layers/activation.js';
@@ -352,5 +357,91 @@ export const rasterTarget: FuzzTarget<RasterImage> = {
       } catch (err) {
         return typed(err, 'preprocessImage');
       }
+    }),
+};
+
+// ---------------------------------------------------------------- declared sizes (bounded resources)
+
+/** An IDX header of `type` code and dims, then `payload` bytes of 0 (labels 0 stay valid). */
+function idxWithHeader(code: number, dims: number[], payload: number): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + payload);
+  const v = new DataView(out.buffer);
+  out[2] = code;
+  out[3] = dims.length;
+  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d >>> 0));
+  return out;
+}
+
+const hugeDim = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(2 ** 32 - 1, 2 ** 31, 65536, 1e6, 60000), fc.nat());
+
+/** A valid model whose Padding layer declares a (28 + 2 pad)^2 map: a few hundred bytes of weights. */
+function paddedModel(pad: number): Uint8Array {
+  const layers: Layer[] = [new Padding({ pad })];
+  for (let s = 28 + 2 * pad; s > 4; s = Math.floor(s / 2)) layers.push(new MaxPool2D());
+  layers.push(new Flatten(), new Dense({ units: 10 }), new Softmax());
+  const model = new Sequential(layers, { input: { shape: [1, 28, 28], normalization: 'modern' }, loss: { kind: 'crossentropy' } });
+  return encodeModel({ model, params: new Float32Array(model.paramBlockLength).fill(0.01), preset: null, seed: 1 });
+}
+
+type BoundsCase =
+  | { kind: 'idx'; bytes: Uint8Array; gzip: boolean }
+  | { kind: 'model'; bytes: Uint8Array; batchSize: number };
+
+/** Memory limit of the models this target loads: a crafted one must be refused before it grows past it. */
+const BOUNDS_MEMORY = 64 << 20;
+
+/**
+ * Crafted headers that declare huge shapes (IDX dims, model activations) and gzip bombs whose IDX header
+ * declares a small size: each must be refused (a Lenet5Error) or parsed, before allocating what it declares.
+ */
+export const boundsTarget: FuzzTarget<BoundsCase> = {
+  name: 'declared sizes (huge IDX dims raw and gzipped, gzip bombs, models declaring huge activations)',
+  arbitrary: fc.oneof(
+    fc.record({
+      code: fc.constantFrom(0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x07),
+      dims: fc.array(hugeDim, { minLength: 1, maxLength: 5 }),
+      payload: fc.integer({ min: 0, max: 64 }),
+      gzip: fc.boolean(),
+    }).map(({ code, dims, payload, gzip }) => ({ kind: 'idx' as const, bytes: idxWithHeader(code, dims, payload), gzip })),
+    // Bombs: a small declared size, inflating to up to 1 MiB more.
+    fc.record({ n: fc.integer({ min: 0, max: 50 }), extra: fc.integer({ min: 1, max: 1 << 20 }), rank3: fc.boolean() })
+      .map(({ n, extra, rank3 }) => ({
+        kind: 'idx' as const, gzip: true,
+        bytes: rank3 ? idxWithHeader(0x08, [n, 2, 2], n * 4 + extra) : idxWithHeader(0x08, [n], n + extra),
+      })),
+    fc.record({ pad: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 200, max: 3000 })), batchSize: fc.integer({ min: 1, max: 64 }) })
+      .map(({ pad, batchSize }) => ({ kind: 'model' as const, bytes: paddedModel(pad), batchSize })),
+  ),
+  run: (c) =>
+    timed('bounds', async () => {
+      if (c.kind === 'model') {
+        let net: LeNet5;
+        try {
+          net = LeNet5.load(c.bytes, { source: 'fuzz.lenet5', batchSize: c.batchSize, maxMemoryBytes: BOUNDS_MEMORY });
+        } catch (err) {
+          return typed(err, 'LeNet5.load');
+        }
+        const bytes = net.backend.arena.capacity;
+        net.dispose();
+        if (bytes > BOUNDS_MEMORY) throw new Error(`model: the arena grew to ${bytes} bytes over its ${BOUNDS_MEMORY}-byte limit`);
+        return 'ok';
+      }
+      const input = c.gzip ? new Uint8Array(gzipSync(c.bytes)) : c.bytes;
+      let node: string;
+      try {
+        const raw = inflateIdx(input, 'fuzz.idx.gz');
+        // Inflation may never return more than the header declares (the parser then checks it exactly).
+        if (raw.length > c.bytes.length) throw new Error('bounds: inflated past the input');
+        parseIdxImages(raw, { name: 'fuzz.idx' });
+        node = 'ok';
+      } catch (err) {
+        node = typed(err, 'inflateIdx/parseIdx');
+      }
+      try {
+        await readIdx(input, { name: 'fuzz.idx' });
+      } catch (err) {
+        typed(err, 'readIdx');
+      }
+      return node;
     }),
 };

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/backend/load.js';
-import { CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from '../fuzz/targets.js';
+import { boundsTarget, CASE_MS, idxTarget, imageTarget, modelSeeds, modelTarget, rasterTarget, type FuzzTarget } from '../fuzz/targets.js';
 
 const RUNS = 300;
 let model: FuzzTarget;
@@ -45,6 +45,13 @@ describe(`fuzzing with fast-check (${RUNS} cases per target here; test/fuzz/run.
     const o = await fuzz(imageTarget, 103);
     expect(o['ImageDecodeError']).toBeGreaterThan(0);
     expect(Object.keys(o).every((k) => ['ok', 'ImageDecodeError', 'NoInkError'].includes(k))).toBe(true);
+  });
+
+  it('declared sizes (huge dims, gzip bombs, huge activations): refused before allocating, only typed errors', async () => {
+    const o = await fuzz(boundsTarget, 105);
+    expect(o['DataFormatError']).toBeGreaterThan(0);
+    expect(o['MemoryLimitError']).toBeGreaterThan(0);
+    expect(Object.keys(o).every((k) => ['ok', 'DataFormatError', 'MemoryLimitError'].includes(k))).toBe(true);
   });
 
   it('raw rasters into preprocessing: only InvalidArgumentError / NoInkError', async () => {

@@ -6,7 +6,10 @@
  * the loop throws. Runs the built package entry (`npm run build` first), since the worker script is loaded
  * from dist/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../../dist/index.node.js';
 import { predictParallel, shardSizes } from '../../dist/train/parallel.js';
@@ -198,6 +201,43 @@ describe('LeNet5.predictor({ threads })', () => {
       await p.close();
     }
   }, 60_000);
+
+  it('predict after close() is a DisposedError saying what to do', async () => {
+    const { images } = data(8, 9);
+    const p = await LeNet5.modern({ seed: 8 }).predictor({ threads: 2 });
+    expect(p.threads).toBe(2);
+    await p.close();
+    const err = await p.predict(images, 8).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(lib.DisposedError);
+    expect((err as Error).message).toBe('predict: this predictor was closed; create a new one with net.predictor({ threads })');
+  }, 30_000);
+
+  it('a predictor never closed does not keep Node alive: the process exits on its own', async () => {
+    const script = `const lib = await import(${JSON.stringify(new URL('../../dist/index.node.js', import.meta.url).href)});
+await lib.init();
+const net = lib.LeNet5.modern({ seed: 1 });
+const p = await net.predictor({ threads: 2 });
+const r = await p.predict(new Uint8Array(4 * 784).fill(100), 4);
+console.log(p.threads, r.count);`;
+    const t0 = performance.now();
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((res) => {
+      // A file, not --eval: worker threads inherit execArgv, and --input-type would break their own script.
+      const file = join(mkdtempSync(join(tmpdir(), 'lenet5-unref-')), 'never-closed.mjs');
+      writeFileSync(file, script);
+      const c = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const kill = setTimeout(() => c.kill('SIGKILL'), 15_000);
+      c.on('exit', (code) => {
+        clearTimeout(kill);
+        res({ code, stdout: out });
+      });
+    });
+    expect(stdout.trim()).toBe('2 4');
+    expect(code).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
 
   it('predicts on this thread, with one notice, where threads cannot run (js backend); rejects bad thread counts', async () => {
     const { images } = data(40, 5);

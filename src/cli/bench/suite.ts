@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BackendName } from '../../backend/backend.js';
+import { InvalidArgumentError, NotInitializedError, PlatformError } from '../../errors.js';
 import { compiledModule } from '../../backend/load.js';
 import type { Sequential } from '../../models/sequential.js';
 import { adam, sdlm } from '../../train/optimizers.js';
@@ -66,9 +67,9 @@ export function benchWasmFile(relaxedSimd: boolean): string {
  */
 export function measureSimdCeiling(benchWasm: BufferSource): Ceiling {
   const c = compiledModule();
-  if (c === null) throw new Error('measureSimdCeiling: init() the wasm backend first');
+  if (c === null) throw new NotInitializedError('measureSimdCeiling: init() the wasm backend first');
   const module = new WebAssembly.Module(benchWasm);
-  const inst = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('abort'); } } });
+  const inst = new WebAssembly.Instance(module, { env: { abort: () => { throw new InvalidArgumentError('bench: the SIMD ceiling kernel aborted (a bug in lenet5)'); } } });
   const k = inst.exports as unknown as { memory: WebAssembly.Memory; heapBase(): number;
     simdCeiling(c: number, a: number, b: number, K: number, reps: number): void };
   const base = (k.heapBase() + 15) & ~15;
@@ -96,7 +97,7 @@ export function measureSimdCeiling(benchWasm: BufferSource): Ceiling {
  */
 export async function loadSimdCeiling(dir: URL | undefined, print: (line: string) => void): Promise<Ceiling | undefined> {
   const compiled = compiledModule();
-  if (compiled === null) throw new Error('loadSimdCeiling: init() the wasm backend first');
+  if (compiled === null) throw new NotInitializedError('loadSimdCeiling: init() the wasm backend first');
   const file = benchWasmFile(compiled.relaxedSimd);
   let bytes: Uint8Array | null = null;
   if (dir !== undefined) {
@@ -214,7 +215,7 @@ export async function inferParallelImagesPerSec(model: Preset, threads: number, 
   const net = benchNet(model, 'wasm', batchSize);
   const p = await net.predictor({ threads, capacity: batchSize, ...(workerUrl !== undefined ? { workerUrl } : {}) });
   try {
-    if (p.threads !== threads) throw new Error(`bench: the predictor runs on ${p.threads} thread(s), not ${threads}`);
+    if (p.threads !== threads) throw new PlatformError(`bench: the predictor runs on ${p.threads} thread(s), not ${threads}`);
     await p.predict(data.images, n);
     let best = Infinity;
     for (let r = 0; r < rounds; r++) {

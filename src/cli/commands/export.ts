@@ -1,6 +1,7 @@
 /** `lenet5 export`: a saved model as an ONNX file (opset 13) that onnxruntime and other runtimes can run. */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { CheckpointError } from '../../errors.js';
 import { loadModel } from '../../io/node.js';
 import { onnxExportInfo, toOnnx } from '../../io/onnx-export.js';
 import type { Output } from '../output.js';
@@ -26,7 +27,7 @@ export async function exportOnnx(o: ExportOptions, out: Output): Promise<void> {
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`${file}: cannot write the ONNX file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    throw new CheckpointError(`${file}: cannot write the ONNX file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, file, { cause: err });
   }
   const info = onnxExportInfo(net);
   const shape = (s: (number | string)[]) => `[${s.join(', ')}]`;
