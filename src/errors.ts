@@ -246,6 +246,7 @@ export class CheckpointError extends Lenet5Error {
  * missing or blocked. The message says what to do instead.
  */
 export class PlatformError extends Lenet5Error {
+  /** Always `'PlatformError'`. */
   override name = 'PlatformError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('E_PLATFORM', message, options);
