@@ -1,6 +1,6 @@
 /**
- * The whole benchmark in one run, shared by `npm run bench` and `lenet5 bench`: every kernel (wasm vs its
- * pure-TS twin), the SIMD ceiling of this core, training samples/s of both presets (one thread and two
+ * The whole benchmark in one run, shared by `npm run bench` and `lenet5 bench`: every kernel (wasm vs the
+ * js backend's pure JS), the SIMD ceiling of this core, training samples/s of both presets (one thread and two
  * worker threads, with the per-layer breakdown) and inference images/s at batch 256 (with the per-layer
  * breakdown of an image) and 1 (and 256 a thread on two worker threads). Needs
  * `init()` first; the caller chooses the build (relaxed SIMD or not) there.
