@@ -34,13 +34,19 @@ import { Flatten } from '../src/layers/reshape.js';
 import type { LeNet5 } from '../src/models/lenet5.js';
 
 export type TfBackendName = 'cpu' | 'wasm';
-export type PeerBackend = 'tfjs-cpu' | 'tfjs-wasm' | 'lenet5-wasm';
+export type PeerBackend = 'tfjs-cpu' | 'tfjs-wasm' | 'lenet5-wasm' | 'onnxruntime' | 'pytorch-train';
 
+/**
+ * One figure of a peer (or of lenet5 next to it): inference images/s, or training samples/s (PyTorch);
+ * `threads` when not one (onnxruntime and PyTorch rows always say it).
+ */
 export interface PeerRow {
   model: 'modern';
   batchSize: number;
   backend: PeerBackend;
-  imagesPerSec: number;
+  threads?: number;
+  imagesPerSec?: number;
+  samplesPerSec?: number;
 }
 
 /** Largest |p_lenet5 - p_tfjs| accepted for any probability of any image. */

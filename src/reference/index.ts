@@ -1,7 +1,7 @@
 /**
  * The pure-TS twins of every wasm kernel: same names, same argument order, over Float32Array (parity,
- * the `js` backend) or Float64Array (finite-difference gradient checks). Plain loops over flat arrays:
- * the test oracle and the honest pure-JS baseline.
+ * the `js` backend's kernels that backend/js-kernels.ts does not replace) or Float64Array (finite-difference
+ * gradient checks). Plain loops over flat arrays, written to be obviously right: the test oracle.
  */
 import type { Arr, Kernels } from '../backend/kernels.js';
 

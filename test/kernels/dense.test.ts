@@ -5,7 +5,7 @@ import { expectClose } from '../util/compare.js';
 import { dot, gradCheck } from '../util/gradcheck.js';
 import { Rng } from '../util/rng.js';
 import { guardedUpload, sumTol } from '../util/guard.js';
-import { f32, f64, upload, wasmBackend } from '../util/backends.js';
+import { f32, f64, jsBackend, upload, wasmBackend } from '../util/backends.js';
 
 interface Shape {
   N: number;
@@ -44,14 +44,24 @@ const tol = sumTol;
 let b: Backend;
 let base: number;
 
-beforeAll(async () => {
-  b = await wasmBackend();
-  base = b.arena.used;
-});
+/**
+ * The wasm kernels, and the js backend's fast pure-JS ones (src/backend/js-kernels.ts), each against the
+ * float64 twin on the same shapes.
+ */
+const BACKENDS = [
+  ['wasm', () => wasmBackend()],
+  ['js', () => Promise.resolve(jsBackend())],
+] as const;
 
 const guarded = (values: ArrayLike<number> | number, what: string) => guardedUpload(b, values, what);
 
-describe('dense kernels: wasm vs pure-TS twin (float64 oracle)', () => {
+describe.each(BACKENDS)('dense kernels: %s vs pure-TS twin (float64 oracle)', (backendName, makeBackend) => {
+  beforeAll(async () => {
+    b = await makeBackend();
+    base = b.arena.used;
+    expect(b.name).toBe(backendName);
+  });
+
   it.each(SHAPES.map((s) => [label(s), s] as const))('%s', (_name, s) => {
     b.arena.reset(base);
     const { N, IN, OUT } = s;

@@ -1,5 +1,5 @@
 /**
- * Kernel benchmark cases: every hot kernel on LeNet-5's shapes, wasm (SIMD) vs the pure-TS twin, one
+ * Kernel benchmark cases: every hot kernel on LeNet-5's shapes, wasm (SIMD) vs the js backend (pure JS), one
  * thread. FLOPs: a multiply-add counts 2; pooling kernels count one FLOP per input element they read.
  */
 import { createBackend } from '../../backend/load.js';

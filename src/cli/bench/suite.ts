@@ -189,7 +189,8 @@ export async function benchTrain(model: Preset, batchSize: number, ceiling: Ceil
   const threads = opts.threads ?? 1;
   const wasm = await trainSamplesPerSec(model, 'wasm', batchSize, n, 3,
     threads > 1 ? { threads, ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}) } : {});
-  const js = await trainSamplesPerSec(model, 'js', batchSize, Math.max(2 * batchSize, 160), 1);
+  // The js backend: 16 batches (15 timed) of one round, enough for the JIT to have settled after the first.
+  const js = await trainSamplesPerSec(model, 'js', batchSize, 16 * batchSize, 1);
   const probe = benchNet(model, 'js', 1).model;
   const [, train] = macsPerSample(probe);
   return {
@@ -238,7 +239,7 @@ export async function benchInferParallel(model: Preset, threads: number, batchSi
 }
 
 function inferRow(model: Preset, threads: number, batchSize: number, wasm: number, ceiling: Ceiling | undefined): InferRow {
-  const js = inferImagesPerSec(model, 'js', batchSize === 1 ? 1 : 256, batchSize === 1 ? 100 : 256, 1);
+  const js = inferImagesPerSec(model, 'js', batchSize === 1 ? 1 : 256, batchSize === 1 ? 200 : 512, 2);
   const [fwd] = macsPerSample(benchNet(model, 'js', 1).model);
   return {
     model, threads, batchSize, wasmImagesPerSec: wasm, jsImagesPerSec: js, ratio: +(wasm / js).toFixed(1),
