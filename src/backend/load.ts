@@ -9,7 +9,7 @@
 import { DataFormatError, DownloadError, InvalidArgumentError, NotInitializedError, PlatformError } from '../errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { buildBytes, buildFile, buildName } from './builds.js';
-import { createJsBackend } from './js-backend.js';
+import { isNode } from '../platform/node-builtin.js';
 import { createWasmBackend } from './wasm-backend.js';
 
 /**
@@ -132,6 +132,9 @@ export function hasWasmSimd(): boolean {
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const simd = hasWasmSimd();
+  // The js backend is a chunk of its own, loaded where it may be used: asked for, as the fallback, or in Node
+  // (where it costs nothing to have, and models may mix backends).
+  if (options.backend === 'js' || !simd || isNode()) await loadJsBackend();
   if (options.backend === 'js') {
     defaultBackend = 'js';
     return { backend: 'js', simd, relaxedSimd: false };
@@ -159,18 +162,34 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   return { backend: 'wasm', simd, relaxedSimd: relaxed };
 }
 
+let jsBackend: typeof import('./js-backend.js') | null = null;
+
+/**
+ * Loads the pure-JS backend, a chunk of its own so that apps on the wasm kernels never load it. `init()`
+ * calls it where the js backend may be used (`init({ backend: 'js' })`, an engine without SIMD, and Node).
+ */
+export async function loadJsBackend(): Promise<void> {
+  jsBackend ??= await import('./js-backend.js');
+}
+
 /** Whether `init()` has completed. */
 export function isInitialized(): boolean {
   return defaultBackend !== null;
 }
 
-/** A fresh backend (own memory and arena). Needs `init()` first, except for the js backend. */
+/** A fresh backend (own memory and arena). Needs `init()` first (`init({ backend: 'js' })` for the js backend in browsers). */
 export function createBackend(name?: BackendName, maxBytes?: number): Backend {
   const which = name ?? defaultBackend;
   if (which === null) {
-    throw new NotInitializedError("lenet5: call `await init()` before creating a model or a backend (or pass { backend: 'js' })");
+    throw new NotInitializedError("lenet5: call `await init()` before creating a model or a backend");
   }
-  if (which === 'js') return createJsBackend(maxBytes);
+  if (which === 'js') {
+    if (jsBackend === null) {
+      throw new NotInitializedError("lenet5: the js backend is not loaded; call `await init({ backend: 'js' })` first " +
+        '(in Node any `await init()` loads it)');
+    }
+    return jsBackend.createJsBackend(maxBytes);
+  }
   if (compiled === null) {
     throw new NotInitializedError("lenet5: the wasm backend is not loaded; call `await init()` (without backend: 'js') first");
   }
