@@ -30,7 +30,7 @@
  * line per bundler is printed. (vite's dev server sends unminified modules with inline source maps, and its
  * HMR client: its sizes say what a developer's browser loads, not what users get.)
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -307,9 +307,10 @@ async function importMapApp(): Promise<string> {
   const folder = out('importmap');
   const pkgDir = join(dir, 'node_modules/lenet5');
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-  // The package's files exactly as installed, under /cdn/lenet5/ (symlinked: served as they are).
+  // The package's files exactly as installed, under /cdn/lenet5/ (copied: the static server refuses a
+  // symlink that leaves its folder).
   mkdirSync(join(folder, 'cdn/deps'), { recursive: true });
-  symlinkSync(pkgDir, join(folder, 'cdn/lenet5'), 'dir');
+  cpSync(pkgDir, join(folder, 'cdn/lenet5'), { recursive: true, dereference: true });
   const target = (subpath: string): string => `./cdn/lenet5/${exportTarget(pkg.exports[subpath]).replace(/^\.\//, '')}`;
   const imports: Record<string, string> = { [pkg.name]: target('.') };
   for (const spec of await bareImports(pkgDir, exportTarget(pkg.exports['.']))) {
