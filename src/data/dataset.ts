@@ -20,8 +20,23 @@ import { mixSeed, permutation, Rng } from '../random.js';
  */
 export type Normalization = 'modern' | 'classic';
 
-export interface DatasetInit {
-  images: Uint8Array;
+/**
+ * Pixels of a dataset: bytes 0..255 (compact; what the loaders make) or floats 0..1 (what Keras/TF.js users
+ * usually hold after `/ 255`). Both reach the network with the same levels (see Normalization).
+ */
+export type Pixels = Uint8Array | Float32Array;
+
+/** A dataset of either kind of pixels. */
+export type AnyDataset = Dataset<Pixels>;
+
+/** Images as users hold them: bytes (typed), or floats 0..1 flat or nested ([N][784], [N][28][28]). */
+export type ImageArrays = ArrayLike<number> | ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+/** Class indices, or one-hot rows. */
+export type Labels = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+export type DatasetArrayOptions = Omit<DatasetInit, 'images' | 'labels'>;
+
+export interface DatasetInit<P extends Pixels = Pixels> {
+  images: P;
   labels: Uint8Array;
   height?: number;
   width?: number;
@@ -66,8 +81,13 @@ export function inputShape(normalization: Normalization, height = 28, width = 28
   return [1, height + 2 * pad, width + 2 * pad];
 }
 
-export class Dataset {
-  readonly images: Uint8Array;
+/**
+ * `Dataset` (bytes, what the loaders return) or `Dataset<Float32Array>` (floats 0..1); fit, evaluate and
+ * predictBatch take either (`AnyDataset`).
+ */
+export class Dataset<P extends Pixels = Uint8Array> {
+  /** count x height x width pixels, row-major: bytes 0..255 or floats 0..1. */
+  readonly images: P;
   readonly labels: Uint8Array;
   readonly count: number;
   readonly height: number;
@@ -83,7 +103,7 @@ export class Dataset {
   private readonly rng = new Rng(0);
   private readonly affine: AffineParams = identityAffine();
 
-  constructor(init: DatasetInit) {
+  constructor(init: DatasetInit<P>) {
     const height = init.height ?? 28;
     const width = init.width ?? 28;
     const numClasses = init.numClasses ?? 10;
@@ -103,6 +123,11 @@ export class Dataset {
       if (init.labels[i]! >= numClasses) {
         throw new DataFormatError(`${name}: label ${init.labels[i]} at index ${i} is outside 0..${numClasses - 1}`, name);
       }
+    }
+    if (init.images instanceof Float32Array) checkUnitFloats(init.images, height * width, name);
+    else if (!(init.images instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`${name}: images must be a Uint8Array (0..255) or a Float32Array (0..1), got ${describe(init.images)}; ` +
+        'Dataset.fromArrays converts plain arrays');
     }
     this.images = init.images;
     this.labels = init.labels;
@@ -126,10 +151,70 @@ export class Dataset {
     return c * h * w;
   }
 
+  /**
+   * A dataset from the arrays a Keras or TF.js user holds: `images` as bytes 0..255 (Uint8Array or
+   * Uint8ClampedArray), or floats 0..1 (Float32Array, Float64Array, a plain number array, or nested arrays
+   * of images / rows: `[N][784]` or `[N][28][28]`), flat or nested; `labels` as class indices or one-hot
+   * rows (`[N][classes]`). Floats are kept as floats (Float32Array), bytes as bytes. Anything else, a
+   * length that does not make whole images, a value outside 0..1 (floats; divide bytes by 255 or pass a
+   * Uint8Array) or NaN throws an InvalidArgumentError that says which sample.
+   */
+  static fromArrays(images: Uint8Array | Uint8ClampedArray, labels: Labels, options?: DatasetArrayOptions): Dataset;
+  static fromArrays(images: ImageArrays, labels: Labels, options?: DatasetArrayOptions): Dataset<Float32Array>;
+  static fromArrays(images: ImageArrays, labels: Labels, options: DatasetArrayOptions = {}): Dataset<Pixels> {
+    const name = options.name ?? 'dataset';
+    const height = options.height ?? 28;
+    const width = options.width ?? 28;
+    const hw = height * width;
+    const numClasses = options.numClasses ?? 10;
+    if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+      throw new InvalidArgumentError(`${name}: labels must be an array of class indices or of one-hot rows, got ${describe(labels)}`);
+    }
+    const count = labels.length;
+    const y = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = labels[i];
+      if (typeof v === 'number') {
+        if (!(Number.isInteger(v) && v >= 0 && v < numClasses)) {
+          throw new InvalidArgumentError(`${name}: label ${String(v)} at index ${i} is not a class in 0..${numClasses - 1}`);
+        }
+        y[i] = v;
+      } else if (v !== null && typeof v === 'object' && v.length === numClasses) {
+        // One-hot (or a distribution): the class with the largest value.
+        let best = 0;
+        for (let c = 0; c < numClasses; c++) {
+          if (!Number.isFinite(v[c]!)) throw new InvalidArgumentError(`${name}: label row ${i} holds ${String(v[c])} at class ${c}`);
+          if (v[c]! > v[best]!) best = c;
+        }
+        y[i] = best;
+      } else {
+        throw new InvalidArgumentError(`${name}: label ${i} must be a class index or a one-hot row of ${numClasses} values, got ${describe(v)}`);
+      }
+    }
+    let pixels: Pixels;
+    if (images instanceof Uint8Array || images instanceof Uint8ClampedArray) {
+      pixels = images instanceof Uint8Array ? images : new Uint8Array(images.buffer, images.byteOffset, images.length);
+    } else if (images !== null && typeof images === 'object' && typeof images.length === 'number') {
+      pixels = flattenFloats(images, count * hw, name);
+    } else {
+      throw new InvalidArgumentError(`${name}: images must be an array or typed array of pixels, got ${describe(images)}`);
+    }
+    if (pixels.length !== count * hw) {
+      throw new InvalidArgumentError(`${name}: ${count} labels need ${count} images of ${height}x${width} = ${count * hw} pixels, ` +
+        `got ${pixels.length}${pixels.length % hw === 0 ? ` (${pixels.length / hw} images)` : ''}: images and labels disagree`);
+    }
+    return new Dataset<Pixels>({ ...options, images: pixels, labels: y });
+  }
+
+  /** True when the pixels are floats 0..1 (else bytes 0..255). */
+  get floats(): boolean {
+    return this.images instanceof Float32Array;
+  }
+
   /** Image `i` as a view (no copy). */
-  image(i: number): Uint8Array {
+  image(i: number): P {
     this.checkIndex(i);
-    return this.images.subarray(i * this.pixels, (i + 1) * this.pixels);
+    return this.images.subarray(i * this.pixels, (i + 1) * this.pixels) as P;
   }
 
   label(i: number): number {
@@ -148,18 +233,18 @@ export class Dataset {
    * `subset(start, end)`: samples [start, end) as views of the same memory (no copy).
    * `subset(indices)`: the listed samples, copied in that order.
    */
-  subset(start: number, end?: number): Dataset;
-  subset(indices: ArrayLike<number>): Dataset;
-  subset(arg: number | ArrayLike<number>, end = this.count): Dataset {
+  subset(start: number, end?: number): Dataset<P>;
+  subset(indices: ArrayLike<number>): Dataset<P>;
+  subset(arg: number | ArrayLike<number>, end = this.count): Dataset<P> {
     if (typeof arg === 'number') {
       const start = arg;
       if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.count || start > end) {
         throw new InvalidArgumentError(`${this.name}: subset [${start}, ${end}) is outside [0, ${this.count}]`);
       }
-      return this.derive(this.images.subarray(start * this.pixels, end * this.pixels), this.labels.subarray(start, end));
+      return this.derive(this.images.subarray(start * this.pixels, end * this.pixels) as P, this.labels.subarray(start, end));
     }
     const n = arg.length;
-    const images = new Uint8Array(n * this.pixels);
+    const images = (this.images instanceof Float32Array ? new Float32Array(n * this.pixels) : new Uint8Array(n * this.pixels)) as P;
     const labels = new Uint8Array(n);
     for (let k = 0; k < n; k++) {
       const i = arg[k]!;
@@ -175,7 +260,7 @@ export class Dataset {
    * the second the rest. With `seed`, samples are shuffled before splitting (copies); without, the split
    * keeps the order and shares memory.
    */
-  split(first: number, options: { seed?: number } = {}): [Dataset, Dataset] {
+  split(first: number, options: { seed?: number } = {}): [Dataset<P>, Dataset<P>] {
     const n = first > 0 && first < 1 ? Math.round(first * this.count) : first;
     if (!Number.isInteger(n) || n < 0 || n > this.count) {
       throw new InvalidArgumentError(
@@ -187,7 +272,7 @@ export class Dataset {
   }
 
   /** A copy in a seeded random order. */
-  shuffle(seed: number): Dataset {
+  shuffle(seed: number): Dataset<P> {
     return this.subset(this.permutation(seed));
   }
 
@@ -197,7 +282,7 @@ export class Dataset {
   }
 
   /** The same samples (shared memory) with random affine distortions applied by `writeBatch`; null removes them. */
-  withDistortion(options: DistortionOptions | null = {}): Dataset {
+  withDistortion(options: DistortionOptions | null = {}): Dataset<P> {
     return this.derive(this.images, this.labels, options);
   }
 
@@ -228,7 +313,9 @@ export class Dataset {
     if (labels && labels.length < size) {
       throw new InvalidArgumentError(`${this.name}: label buffer holds ${labels.length}, a batch of ${size} needs ${size}`);
     }
-    const { background: offset, gain, pad } = inputLevels(normalization);
+    const { background: offset, gain: byteGain, ink, pad } = inputLevels(normalization);
+    // Floats 0..1 span the same levels as bytes 0..255.
+    const gain = this.images instanceof Float32Array ? ink - offset : byteGain;
     const h = this.height;
     const w = this.width;
     const ow = w + 2 * pad;
@@ -266,8 +353,8 @@ export class Dataset {
     return size;
   }
 
-  private derive(images: Uint8Array, labels: Uint8Array, distortion: DistortionOptions | null = this.distortion): Dataset {
-    return new Dataset({
+  private derive(images: P, labels: Uint8Array, distortion: DistortionOptions | null = this.distortion): Dataset<P> {
+    return new Dataset<P>({
       images,
       labels,
       height: this.height,
@@ -284,4 +371,50 @@ export class Dataset {
       throw new InvalidArgumentError(`${this.name}: index ${i} is outside 0..${this.count - 1}`);
     }
   }
+}
+
+/** The first sample of `images` (floats) holding a value outside 0..1 or NaN: an InvalidArgumentError naming it. */
+export function checkUnitFloats(images: ArrayLike<number>, perImage: number, name: string): void {
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      const sample = Math.floor(i / perImage);
+      throw new InvalidArgumentError(`${name}: pixel ${i - sample * perImage} of image ${sample} is ${String(v)}; float pixels must be ` +
+        'in 0..1 (divide bytes by 255, or pass them as a Uint8Array)');
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  return (v as object).constructor?.name ?? 'object';
+}
+
+/** Floats 0..1 from a flat or nested array (images, rows, pixels), checked as they are copied. */
+function flattenFloats(images: ArrayLike<unknown>, expected: number, name: string): Float32Array {
+  if (images instanceof Float32Array || images instanceof Float64Array || (images.length > 0 && typeof images[0] === 'number')) {
+    const flat = images instanceof Float32Array ? images : Float32Array.from(images as ArrayLike<number>);
+    for (let i = 0; i < images.length; i++) {
+      if (typeof images[i] !== 'number') throw new InvalidArgumentError(`${name}: pixel ${i} is ${describe(images[i])}, not a number`);
+    }
+    return flat;
+  }
+  const out = new Float32Array(expected);
+  let at = 0;
+  const walk = (a: unknown, path: string): void => {
+    if (typeof a === 'number') {
+      if (at < expected) out[at] = a;
+      at++;
+      return;
+    }
+    if (a === null || typeof a !== 'object' || typeof (a as ArrayLike<unknown>).length !== 'number') {
+      throw new InvalidArgumentError(`${name}: images${path} is ${describe(a)}, not a number or an array`);
+    }
+    const arr = a as ArrayLike<unknown>;
+    for (let i = 0; i < arr.length; i++) walk(arr[i], `${path}[${i}]`);
+  };
+  walk(images, '');
+  if (at !== expected) return new Float32Array(at);
+  return out;
 }

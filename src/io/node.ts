@@ -1,7 +1,5 @@
 /** Node-only file helpers for model files and checkpoints (the browser entry works on bytes). */
-import { readFile } from 'node:fs/promises';
-import { ModelFileError } from '../errors.js';
-import { LeNet5, writeFileChecked, type ModelOptions } from '../models/lenet5.js';
+import { LeNet5, writeFileChecked, type ModelOptions, type SaveOptions } from '../models/lenet5.js';
 
 /**
  * Writes `bytes` to `path` atomically (a temporary file in the same folder, fsync'ed, renamed into place):
@@ -9,19 +7,12 @@ import { LeNet5, writeFileChecked, type ModelOptions } from '../models/lenet5.js
  */
 export const writeFileAtomic = writeFileChecked;
 
-/** Writes `net.save(opts)` to `path` atomically (temp file + fsync + rename). */
-export async function saveModel(net: LeNet5, path: string, opts: { training?: boolean } = {}): Promise<void> {
-  await writeFileAtomic(path, net.save(opts));
+/** `net.saveTo(path, opts)`: writes the model file to `path` atomically (temp file + fsync + rename). */
+export async function saveModel(net: LeNet5, path: string, opts: SaveOptions = {}): Promise<void> {
+  await net.saveTo(path, opts);
 }
 
-/** Reads and validates a model file; errors name the path and what is wrong. */
+/** `LeNet5.loadFrom(path, opts)`: reads and validates a model file; errors name the path and what is wrong. */
 export async function loadModel(path: string, opts: Omit<ModelOptions, 'seed'> = {}): Promise<LeNet5> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new ModelFileError(`${path}: cannot read the model file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      path, { cause: err });
-  }
-  return LeNet5.load(bytes, { ...opts, source: path });
+  return LeNet5.loadFrom(path, opts);
 }

@@ -11,11 +11,13 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
+import { Dataset } from '../data/dataset.js';
 import { CheckpointError, DisposedError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import { isNode } from '../platform/node-builtin.js';
 import { decodeModel, encodeModel, type DecodedModel } from '../io/format.js';
-import type { FitOptions, History, TrainingProgress } from '../train/fit.js';
-import { evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData } from './inference.js';
+import type { FitOptions, History, LoopOptions, TrainingProgress } from '../train/fit.js';
+import type { ModelDestination, ModelSource } from '../platform/storage.js';
+import { asDataset, evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData, type Prediction } from './inference.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
@@ -37,14 +39,13 @@ export interface ModelOptions {
   maxMemoryBytes?: number;
 }
 
-export interface Prediction {
-  /** The predicted class. */
-  label: number;
-  /** Class probabilities (softmax models). */
-  probabilities?: Float32Array;
-  /** RBF penalties, lower is better (classic). */
-  penalties?: Float32Array;
-  scores: Float32Array;
+export type { Prediction };
+export type { ModelDestination, ModelSource };
+
+/** Options of `saveTo` (and `save`). */
+export interface SaveOptions {
+  /** Add the optimizer state, so that `fit` continues exactly (a checkpoint). Default false. */
+  training?: boolean;
 }
 
 type Preset = 'classic' | 'modern' | null;
@@ -52,7 +53,7 @@ type Preset = 'classic' | 'modern' | null;
 /** What `LeNet5.predictor()` returns: batch inference on `threads` threads until closed. */
 export interface BatchPredictor {
   readonly threads: number;
-  predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction>;
+  predict(images: ArrayLike<number>, count?: number): Promise<BatchPrediction>;
   close(): Promise<void>;
 }
 
@@ -133,6 +134,54 @@ export class LeNet5 {
     return net;
   }
 
+  /**
+   * Loads a model file from anywhere, on every platform (the async twin of `load`): a file path (Node; a
+   * `file:` URL too), an http(s) URL or, in browsers, a string without a scheme (fetched, relative to the
+   * page), `'indexeddb://name'` (saved there by `saveTo`), bytes, or a Blob/File (e.g. from an
+   * `<input type="file">`). Errors name the source and what is wrong.
+   */
+  static async loadFrom(source: ModelSource, opts: Omit<ModelOptions, 'seed'> = {}): Promise<LeNet5> {
+    if (source instanceof Uint8Array || source instanceof ArrayBuffer) return LeNet5.load(source, opts);
+    if (typeof Blob !== 'undefined' && source instanceof Blob) {
+      return LeNet5.load(new Uint8Array(await source.arrayBuffer()), { ...opts, source: (source as { name?: string }).name ?? 'blob' });
+    }
+    if (typeof source !== 'string' && !(source instanceof URL)) {
+      throw new InvalidArgumentError(`loadFrom: expected a path, a URL, 'indexeddb://name', bytes or a Blob, got ${
+        source === null ? 'null' : typeof source}`);
+    }
+    const storage = await import('../platform/storage.js');
+    const at = await storage.place(source, 'source');
+    let bytes: Uint8Array;
+    let name: string;
+    switch (at.kind) {
+      case 'file': {
+        name = at.path;
+        let read: Uint8Array | null;
+        try {
+          read = await (await import('../platform/file-atomic.js')).readIfExists(at.path);
+        } catch (err) {
+          throw new ModelFileError(`${at.path}: cannot read the model file (${(err as { code?: string }).code ?? (err as Error).message})`,
+            at.path, { cause: err });
+        }
+        if (read === null) throw new ModelFileError(`${at.path}: cannot read the model file (ENOENT)`, at.path);
+        bytes = read;
+        break;
+      }
+      case 'url':
+        name = at.url;
+        bytes = await storage.fetchBytes(at.url);
+        break;
+      case 'indexeddb':
+        name = `indexeddb://${at.name}`;
+        bytes = await storage.idbRead(at.name);
+        break;
+      case 'downloads':
+        throw new InvalidArgumentError(`downloads://${at.name}: downloads are for saving; load the file the user picks (a File from ` +
+          '<input type="file">) or its bytes');
+    }
+    return LeNet5.load(bytes, { ...opts, source: name });
+  }
+
   /** Sets params, optimizer state and counters from a decoded file; returns where a checkpointed fit stood. */
   private restoreTraining(d: DecodedModel, source: string): TrainingProgress | undefined {
     const model = this.model;
@@ -195,9 +244,43 @@ export class LeNet5 {
     return LeNet5.load(await pretrainedBytes(name, source), { ...rest, source: `pretrained ${name} model` });
   }
 
-  /** The model as bytes (JSON header + float32 payload); `training: true` adds optimizer state to resume. */
-  save(opts: { training?: boolean } = {}): Uint8Array {
+  /**
+   * The model file as bytes, at once (JSON header + float32 payload); `training: true` adds the optimizer
+   * state to resume. `saveTo` writes it somewhere; `LeNet5.load(bytes)` reads it back.
+   */
+  save(opts: SaveOptions = {}): Uint8Array {
     return this.encode(opts.training === true);
+  }
+
+  /**
+   * Saves the model file (the bytes of `save`) to `destination`, on every platform: a file path or `file:`
+   * URL (Node; written atomically: temp file + fsync + rename), `'indexeddb://name'` (browsers; read back
+   * with `LeNet5.loadFrom('indexeddb://name')`), `'downloads://name'` (browsers: offered as the download
+   * `name.lenet5`), or a function that receives the bytes (an upload, custom storage; awaited).
+   */
+  async saveTo(destination: ModelDestination, opts: SaveOptions = {}): Promise<void> {
+    const bytes = this.save(opts);
+    if (typeof destination === 'function') {
+      await destination(bytes);
+      return;
+    }
+    if (typeof destination !== 'string' && !(destination instanceof URL)) {
+      throw new InvalidArgumentError(`saveTo: expected a path, 'indexeddb://name', 'downloads://name' or a function, got ${
+        destination === null ? 'null' : typeof destination}`);
+    }
+    const storage = await import('../platform/storage.js');
+    const at = await storage.place(destination, 'destination');
+    switch (at.kind) {
+      case 'file':
+        return writeFileChecked(at.path, bytes);
+      case 'indexeddb':
+        return storage.idbWrite(at.name, bytes);
+      case 'downloads':
+        return storage.download(at.name, bytes);
+      case 'url':
+        throw new InvalidArgumentError(`${at.url}: saving to a URL is not supported${isNode() ? '' : ' (in browsers a string without ' +
+          'a scheme is a URL)'}; upload the bytes yourself: saveTo((bytes) => fetch(url, { method: 'POST', body: bytes }))`);
+    }
   }
 
   private encode(training: boolean, progress?: TrainingProgress): Uint8Array {
@@ -230,7 +313,11 @@ export class LeNet5 {
     return RECIPES[this.preset ?? 'modern'].batchSize;
   }
 
-  /** Trains in place; resolves with the history (also when aborted, with `aborted: true`). */
+  /**
+   * Trains in place; resolves with the history (also when stopped early or aborted: `stopReason` says
+   * which). Resuming (`resume`) from the checkpoint of a finished run trains nothing and says so through
+   * `warn`.
+   */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     const model = this.model;
     const ck = opts.checkpoint;
@@ -265,6 +352,12 @@ export class LeNet5 {
             `than this model (${model.name}); resume with the model of the interrupted run`, source);
         }
         resumeFrom = this.restoreTraining(d, source);
+        const epochs = opts.epochs ?? 1;
+        if (resumeFrom !== undefined && resumeFrom.epoch >= resumeFrom.fitStart + epochs) {
+          (opts.warn ?? ((m: string) => console.warn(m)))(`lenet5: ${source} is the checkpoint of a finished run (epoch ` +
+            `${resumeFrom.epoch - resumeFrom.fitStart} of ${epochs}); nothing left to train. To train again, delete it or pass ` +
+            'resume: false; to train longer, raise epochs');
+        }
       }
     }
     let spec = resumeFrom !== undefined && this.optimizer !== null
@@ -287,15 +380,16 @@ export class LeNet5 {
     };
     // Imported on first use: an app that only predicts never loads the training loop.
     const { fit } = await import('../train/fit.js');
-    const history = await fit(model, train, {
+    const loop: LoopOptions = {
       ...opts,
-      batchSize: opts.batchSize ?? this.defaultBatchSize,
+      defaultBatchSize: this.defaultBatchSize,
       optimizer,
       seed: opts.seed ?? this.seed,
       initialEpoch: opts.initialEpoch ?? this.epochsTrained,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
-    });
+    };
+    const history = await fit(model, train, loop);
     this.epochsTrained += history.epochs.length;
     return history;
   }
@@ -306,8 +400,9 @@ export class LeNet5 {
   }
 
   /**
-   * One image (bytes 0..255 or floats 0..1, 28x28 row-major) -> its class and probabilities/penalties.
-   * Several images -> pass `{ images, count }` or use `predictBatch`.
+   * One image (bytes 0..255 as a Uint8Array, or floats 0..1; 28x28 row-major) -> `{ label, probabilities,
+   * scores, kind }`, the same fields for both presets (classic: `scores` are the RBF penalties and
+   * `probabilities` their softmax of -penalties; see Prediction). Several images: `predictBatch`.
    */
   predict(image: ArrayLike<number>): Prediction;
   predict(batch: { images: ArrayLike<number>; count?: number }): BatchPrediction;
@@ -325,19 +420,26 @@ export class LeNet5 {
       throw new InvalidArgumentError(`predict: one image must have ${h}x${w} = ${h * w} values, got ${String(img.length)} ` +
         '(row-major, 0..255 or 0..1); resize it first (preprocessImage does the MNIST recipe)');
     }
-    const r = predictBatch(this.model, img, 1);
-    const scores = r.scores;
-    return {
-      label: r.labels[0]!,
-      scores,
-      ...(r.kind === 'probabilities' ? { probabilities: scores } : {}),
-      ...(r.kind === 'penalties' ? { penalties: scores } : {}),
-    };
+    return predictBatch(this.model, img, 1).at(0);
   }
 
-  /** Inference on `count` images stored back to back. */
-  predictBatch(images: ArrayLike<number>, count: number): BatchPrediction {
-    return predictBatch(this.model, images, count);
+  /**
+   * Inference on several images: `images` stored back to back (bytes 0..255 as a Uint8Array, or floats
+   * 0..1), `count` of them (default: all), or a Dataset / `{ images, labels }` (labels ignored). Returns
+   * the fields of `predict` batched (`labels`, `probabilities`, `scores`: count x classes) and `at(i)`.
+   */
+  predictBatch(images: ArrayLike<number>, count?: number): BatchPrediction;
+  predictBatch(data: ImageData): BatchPrediction;
+  predictBatch(x: ArrayLike<number> | ImageData, count?: number): BatchPrediction {
+    if (x !== null && typeof x === 'object' && 'images' in x) {
+      if (x instanceof Dataset || !('labels' in x)) {
+        const { images, count: n } = x as { images: ArrayLike<number>; count?: number };
+        return predictBatch(this.model, images, n);
+      }
+      const d = asDataset(x, this.model, 'predict');
+      return predictBatch(this.model, d.images, d.count);
+    }
+    return predictBatch(this.model, x as ArrayLike<number>, count);
   }
 
   /**
@@ -364,10 +466,14 @@ export class LeNet5 {
     return { threads: 1, predict: (images, count) => Promise.resolve(predictBatch(model, images, count)), close: () => Promise.resolve() };
   }
 
-  /** A Keras-like table; `{ json: true }` returns the data instead. */
-  summary(): string;
-  summary(opts: { json: true }): SummaryData;
-  summary(opts: { json?: boolean } = {}): string | SummaryData {
+  /**
+   * A Keras-like table of the layers, as a string; `{ print: true }` also prints it (console.log, as Keras'
+   * `model.summary()` does); `{ json: true }` returns the data instead.
+   */
+  summary(opts?: { json?: false; print?: boolean }): string;
+  summary(opts: { json: true; print?: boolean }): SummaryData;
+  summary(opts: { json?: boolean; print?: boolean } = {}): string | SummaryData {
+    if (opts.print === true) console.log(summaryText(this.model));
     return opts.json ? summaryData(this.model) : summaryText(this.model);
   }
 

@@ -14,3 +14,15 @@ export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
   return typeof p?.versions?.node === 'string';
 }
+
+/**
+ * A package of lenet5's own dependencies that only Node uses (e.g. `cli-progress` for `fit({ verbose })`),
+ * imported as nodeBuiltin does: the computed specifier keeps bundlers from pulling it into browser bundles.
+ * Node resolves it from the package's folder. CommonJS packages come back with their exports on the
+ * namespace or on `default`; this returns whichever holds them.
+ */
+export async function nodePackage<T>(name: string): Promise<T> {
+  const specifier = name;
+  const ns = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as { default?: T };
+  return (ns.default ?? ns) as T;
+}
