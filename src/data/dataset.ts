@@ -111,6 +111,10 @@ export class Dataset<P extends Pixels = Uint8Array> {
     if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
       throw new InvalidArgumentError(`${name}: image size must be positive integers, got ${height}x${width}`);
     }
+    if (!(init.images instanceof Uint8Array || init.images instanceof Float32Array)) {
+      throw new InvalidArgumentError(`${name}: images must be a Uint8Array (0..255) or a Float32Array (0..1), got ${describe(init.images)}; ` +
+        'Dataset.fromArrays converts plain arrays');
+    }
     const count = init.labels.length;
     if (init.images.length !== count * height * width) {
       throw new DataFormatError(
@@ -125,10 +129,6 @@ export class Dataset<P extends Pixels = Uint8Array> {
       }
     }
     if (init.images instanceof Float32Array) checkUnitFloats(init.images, height * width, name);
-    else if (!(init.images instanceof Uint8Array)) {
-      throw new InvalidArgumentError(`${name}: images must be a Uint8Array (0..255) or a Float32Array (0..1), got ${describe(init.images)}; ` +
-        'Dataset.fromArrays converts plain arrays');
-    }
     this.images = init.images;
     this.labels = init.labels;
     this.count = count;

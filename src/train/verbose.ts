@@ -51,6 +51,8 @@ export async function verboseCallback(level: Verbosity | undefined, stream?: Pro
       stream: out,
       hideCursor: false,
       etaBuffer: 50,
+      // The epoch's line replaces its finished bar.
+      clearOnComplete: true,
     })
     : null;
   let last = 0;
