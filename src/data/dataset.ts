@@ -112,8 +112,7 @@ export class Dataset<P extends Pixels = Uint8Array> {
       throw new InvalidArgumentError(`${name}: image size must be positive integers, got ${height}x${width}`);
     }
     if (!(init.images instanceof Uint8Array || init.images instanceof Float32Array)) {
-      throw new InvalidArgumentError(`${name}: images must be a Uint8Array (0..255) or a Float32Array (0..1), got ${describe(init.images)}; ` +
-        'Dataset.fromArrays converts plain arrays');
+      throw new InvalidArgumentError(`${name}: images must be a Uint8Array or a Float32Array (see Dataset.fromArrays), got ${describe(init.images)}`);
     }
     const count = init.labels.length;
     if (init.images.length !== count * height * width) {
@@ -167,38 +166,26 @@ export class Dataset<P extends Pixels = Uint8Array> {
     const width = options.width ?? 28;
     const hw = height * width;
     const numClasses = options.numClasses ?? 10;
-    if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
-      throw new InvalidArgumentError(`${name}: labels must be an array of class indices or of one-hot rows, got ${describe(labels)}`);
-    }
-    const count = labels.length;
+    const count = labels?.length;
+    if (typeof count !== 'number') throw new InvalidArgumentError(`${name}: labels must be an array, got ${describe(labels)}`);
     const y = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const v = labels[i];
-      if (typeof v === 'number') {
-        if (!(Number.isInteger(v) && v >= 0 && v < numClasses)) {
-          throw new InvalidArgumentError(`${name}: label ${String(v)} at index ${i} is not a class in 0..${numClasses - 1}`);
-        }
-        y[i] = v;
-      } else if (v !== null && typeof v === 'object' && v.length === numClasses) {
+      let c = typeof v === 'number' ? v : -1;
+      if (typeof v === 'object' && v?.length === numClasses) {
         // One-hot (or a distribution): the class with the largest value.
-        let best = 0;
-        for (let c = 0; c < numClasses; c++) {
-          if (!Number.isFinite(v[c]!)) throw new InvalidArgumentError(`${name}: label row ${i} holds ${String(v[c])} at class ${c}`);
-          if (v[c]! > v[best]!) best = c;
-        }
-        y[i] = best;
-      } else {
-        throw new InvalidArgumentError(`${name}: label ${i} must be a class index or a one-hot row of ${numClasses} values, got ${describe(v)}`);
+        c = 0;
+        for (let k = 1; k < numClasses; k++) if (v[k]! > v[c]!) c = k;
       }
+      if (!(Number.isInteger(c) && c >= 0 && c < numClasses)) {
+        throw new InvalidArgumentError(`${name}: label ${i} is ${typeof v === 'number' ? v : describe(v)}; expected a class in ` +
+          `0..${numClasses - 1} or a one-hot row of ${numClasses} values`);
+      }
+      y[i] = c;
     }
-    let pixels: Pixels;
-    if (images instanceof Uint8Array || images instanceof Uint8ClampedArray) {
-      pixels = images instanceof Uint8Array ? images : new Uint8Array(images.buffer, images.byteOffset, images.length);
-    } else if (images !== null && typeof images === 'object' && typeof images.length === 'number') {
-      pixels = flattenFloats(images, count * hw, name);
-    } else {
-      throw new InvalidArgumentError(`${name}: images must be an array or typed array of pixels, got ${describe(images)}`);
-    }
+    const pixels: Pixels = images instanceof Uint8Array ? images
+      : images instanceof Uint8ClampedArray ? new Uint8Array(images.buffer, images.byteOffset, images.length)
+      : flattenFloats(images, name);
     if (pixels.length !== count * hw) {
       throw new InvalidArgumentError(`${name}: ${count} labels need ${count} images of ${height}x${width} = ${count * hw} pixels, ` +
         `got ${pixels.length}${pixels.length % hw === 0 ? ` (${pixels.length / hw} images)` : ''}: images and labels disagree`);
@@ -391,30 +378,16 @@ function describe(v: unknown): string {
   return (v as object).constructor?.name ?? 'object';
 }
 
-/** Floats 0..1 from a flat or nested array (images, rows, pixels), checked as they are copied. */
-function flattenFloats(images: ArrayLike<unknown>, expected: number, name: string): Float32Array {
-  if (images instanceof Float32Array || images instanceof Float64Array || (images.length > 0 && typeof images[0] === 'number')) {
-    const flat = images instanceof Float32Array ? images : Float32Array.from(images as ArrayLike<number>);
-    for (let i = 0; i < images.length; i++) {
-      if (typeof images[i] !== 'number') throw new InvalidArgumentError(`${name}: pixel ${i} is ${describe(images[i])}, not a number`);
-    }
-    return flat;
-  }
-  const out = new Float32Array(expected);
-  let at = 0;
-  const walk = (a: unknown, path: string): void => {
-    if (typeof a === 'number') {
-      if (at < expected) out[at] = a;
-      at++;
-      return;
-    }
-    if (a === null || typeof a !== 'object' || typeof (a as ArrayLike<unknown>).length !== 'number') {
-      throw new InvalidArgumentError(`${name}: images${path} is ${describe(a)}, not a number or an array`);
-    }
-    const arr = a as ArrayLike<unknown>;
-    for (let i = 0; i < arr.length; i++) walk(arr[i], `${path}[${i}]`);
+/** Floats from a flat or nested array (images, rows, pixels); the caller checks the count and the range. */
+function flattenFloats(images: ArrayLike<unknown>, name: string): Float32Array {
+  if (images instanceof Float32Array) return images;
+  const out: number[] = [];
+  const walk = (a: unknown): void => {
+    if (typeof a === 'number') out.push(a);
+    else if (a !== null && typeof a === 'object' && typeof (a as ArrayLike<unknown>).length === 'number') {
+      for (let i = 0; i < (a as ArrayLike<unknown>).length; i++) walk((a as ArrayLike<unknown>)[i]);
+    } else throw new InvalidArgumentError(`${name}: images hold ${describe(a)}, not numbers`);
   };
-  walk(images, '');
-  if (at !== expected) return new Float32Array(at);
-  return out;
+  walk(images);
+  return Float32Array.from(out);
 }

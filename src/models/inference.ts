@@ -33,8 +33,7 @@ export function asDataset(data: ImageData, model: Sequential, what = 'data'): An
   if (data instanceof Dataset) return checkFits(data, model, what);
   if (data === null || typeof data !== 'object' || data.images === null || typeof data.images !== 'object' ||
     data.labels === undefined) {
-    throw new InvalidArgumentError(`${what}: expected a Dataset or { images, labels } (images: a Uint8Array of bytes 0..255 or ` +
-      'a Float32Array of floats 0..1)');
+    throw new InvalidArgumentError(`${what}: expected a Dataset or { images, labels }`);
   }
   const [h, w] = model.imageSize;
   const d: AnyDataset = Dataset.fromArrays(data.images, data.labels, { height: data.height ?? h, width: data.width ?? w,
@@ -137,8 +136,6 @@ export interface Prediction {
   /** The network's raw outputs (`kind` says which): probabilities, RBF penalties (classic) or scores. */
   scores: Float32Array;
   kind: ScoreKind;
-  /** @deprecated The RBF penalties (classic only): the same array as `scores`. */
-  penalties?: Float32Array;
 }
 
 /** Several images' results: the fields of Prediction, batched, and `at(i)` for one of them. */
@@ -163,13 +160,11 @@ export class BatchPrediction {
       throw new InvalidArgumentError(`predict: index ${String(i)} is outside the ${this.count} images of this batch`);
     }
     const C = this.classes;
-    const scores = this.scores.subarray(k * C, (k + 1) * C);
     return {
       label: this.labels[k]!,
       probabilities: this.probabilities.subarray(k * C, (k + 1) * C),
-      scores,
+      scores: this.scores.subarray(k * C, (k + 1) * C),
       kind: this.kind,
-      ...(this.kind === 'penalties' ? { penalties: scores } : {}),
     };
   }
 }
@@ -201,12 +196,11 @@ export function checkImages(model: Sequential, images: ArrayLike<number>, count?
   const [h, w] = model.imageSize;
   const hw = h * w;
   if (images === null || typeof images !== 'object' || typeof images.length !== 'number') {
-    throw new InvalidArgumentError(`predict: expected pixel values (a Uint8Array of bytes 0..255 or a Float32Array of 0..1), got ${
-      images === null ? 'null' : typeof images}`);
+    throw new InvalidArgumentError(`predict: expected pixel values, got ${images === null ? 'null' : typeof images}`);
   }
   if (count === undefined) {
     if (images.length % hw !== 0) {
-      throw new InvalidArgumentError(`predict: ${images.length} values are not a whole number of ${h}x${w} images (${hw} values each)`);
+      throw new InvalidArgumentError(`predict: ${images.length} values are not a whole number of ${h}x${w} images`);
     }
     count = images.length / hw;
   }

@@ -142,43 +142,8 @@ export class LeNet5 {
    */
   static async loadFrom(source: ModelSource, opts: Omit<ModelOptions, 'seed'> = {}): Promise<LeNet5> {
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) return LeNet5.load(source, opts);
-    if (typeof Blob !== 'undefined' && source instanceof Blob) {
-      return LeNet5.load(new Uint8Array(await source.arrayBuffer()), { ...opts, source: (source as { name?: string }).name ?? 'blob' });
-    }
-    if (typeof source !== 'string' && !(source instanceof URL)) {
-      throw new InvalidArgumentError(`loadFrom: expected a path, a URL, 'indexeddb://name', bytes or a Blob, got ${
-        source === null ? 'null' : typeof source}`);
-    }
-    const storage = await import('../platform/storage.js');
-    const at = await storage.place(source, 'source');
-    let bytes: Uint8Array;
-    let name: string;
-    switch (at.kind) {
-      case 'file': {
-        name = at.path;
-        let read: Uint8Array | null;
-        try {
-          read = await (await import('../platform/file-atomic.js')).readIfExists(at.path);
-        } catch (err) {
-          throw new ModelFileError(`${at.path}: cannot read the model file (${(err as { code?: string }).code ?? (err as Error).message})`,
-            at.path, { cause: err });
-        }
-        if (read === null) throw new ModelFileError(`${at.path}: cannot read the model file (ENOENT)`, at.path);
-        bytes = read;
-        break;
-      }
-      case 'url':
-        name = at.url;
-        bytes = await storage.fetchBytes(at.url);
-        break;
-      case 'indexeddb':
-        name = `indexeddb://${at.name}`;
-        bytes = await storage.idbRead(at.name);
-        break;
-      case 'downloads':
-        throw new InvalidArgumentError(`downloads://${at.name}: downloads are for saving; load the file the user picks (a File from ` +
-          '<input type="file">) or its bytes');
-    }
+    // The storage code is imported on first use: apps that never call loadFrom/saveTo do not carry it.
+    const { bytes, name } = await (await import('../platform/storage.js')).readModel(source);
     return LeNet5.load(bytes, { ...opts, source: name });
   }
 
@@ -260,27 +225,7 @@ export class LeNet5 {
    */
   async saveTo(destination: ModelDestination, opts: SaveOptions = {}): Promise<void> {
     const bytes = this.save(opts);
-    if (typeof destination === 'function') {
-      await destination(bytes);
-      return;
-    }
-    if (typeof destination !== 'string' && !(destination instanceof URL)) {
-      throw new InvalidArgumentError(`saveTo: expected a path, 'indexeddb://name', 'downloads://name' or a function, got ${
-        destination === null ? 'null' : typeof destination}`);
-    }
-    const storage = await import('../platform/storage.js');
-    const at = await storage.place(destination, 'destination');
-    switch (at.kind) {
-      case 'file':
-        return writeFileChecked(at.path, bytes);
-      case 'indexeddb':
-        return storage.idbWrite(at.name, bytes);
-      case 'downloads':
-        return storage.download(at.name, bytes);
-      case 'url':
-        throw new InvalidArgumentError(`${at.url}: saving to a URL is not supported${isNode() ? '' : ' (in browsers a string without ' +
-          'a scheme is a URL)'}; upload the bytes yourself: saveTo((bytes) => fetch(url, { method: 'POST', body: bytes }))`);
-    }
+    await (await import('../platform/storage.js')).writeModel(destination, bytes);
   }
 
   private encode(training: boolean, progress?: TrainingProgress): Uint8Array {
@@ -328,6 +273,7 @@ export class LeNet5 {
       throw new InvalidArgumentError('fit: checkpoint.path needs the Node entry of lenet5; in browsers pass checkpoint.write(bytes)');
     }
     let resumeFrom: TrainingProgress | undefined;
+    let resumeSource = '';
     if (opts.resume !== undefined && opts.resume !== false) {
       let bytes: Uint8Array | null;
       let source: string;
@@ -352,12 +298,7 @@ export class LeNet5 {
             `than this model (${model.name}); resume with the model of the interrupted run`, source);
         }
         resumeFrom = this.restoreTraining(d, source);
-        const epochs = opts.epochs ?? 1;
-        if (resumeFrom !== undefined && resumeFrom.epoch >= resumeFrom.fitStart + epochs) {
-          (opts.warn ?? ((m: string) => console.warn(m)))(`lenet5: ${source} is the checkpoint of a finished run (epoch ` +
-            `${resumeFrom.epoch - resumeFrom.fitStart} of ${epochs}); nothing left to train. To train again, delete it or pass ` +
-            'resume: false; to train longer, raise epochs');
-        }
+        resumeSource = source;
       }
     }
     let spec = resumeFrom !== undefined && this.optimizer !== null
@@ -388,6 +329,7 @@ export class LeNet5 {
       initialEpoch: opts.initialEpoch ?? this.epochsTrained,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
+      resumeSource,
     };
     const history = await fit(model, train, loop);
     this.epochsTrained += history.epochs.length;

@@ -5,7 +5,8 @@
  * bytes and Blobs in hand. This module moves bytes only; models/lenet5.ts encodes and decodes them. It is
  * imported on the first saveTo/loadFrom, so apps that never call them do not carry it.
  */
-import { InvalidArgumentError, ModelFileError } from '../errors.js';
+import { CheckpointError, InvalidArgumentError, ModelFileError } from '../errors.js';
+import { readIfExists, writeFileAtomic } from './file-atomic.js';
 import { isNode, nodeBuiltin } from './node-builtin.js';
 
 /** Where a model can be saved: a path or URL string, a URL, or a function that receives the bytes. */
@@ -136,4 +137,71 @@ export function download(name: string, bytes: Uint8Array): void {
   a.remove();
   // Revoked later: revoking at once can cancel the download before the browser reads the blob.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// ---------------------------------------------------------------- the two entry points
+
+const code = (err: unknown): string => (err as { code?: string }).code ?? (err as Error).message;
+
+/** The bytes of a model file from `source`, and a name for errors (see LeNet5.loadFrom). */
+export async function readModel(source: ModelSource): Promise<{ bytes: Uint8Array; name: string }> {
+  if (source instanceof Uint8Array) return { bytes: source, name: 'model file' };
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: 'model file' };
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    return { bytes: new Uint8Array(await source.arrayBuffer()), name: (source as { name?: string }).name ?? 'blob' };
+  }
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    throw new InvalidArgumentError(`loadFrom: expected a path, a URL, 'indexeddb://name', bytes or a Blob, got ${
+      source === null ? 'null' : typeof source}`);
+  }
+  const at = await place(source, 'source');
+  switch (at.kind) {
+    case 'file': {
+      let read: Uint8Array | null;
+      try {
+        read = await readIfExists(at.path);
+      } catch (err) {
+        throw new ModelFileError(`${at.path}: cannot read the model file (${code(err)})`, at.path, { cause: err });
+      }
+      if (read === null) throw new ModelFileError(`${at.path}: cannot read the model file (ENOENT)`, at.path);
+      return { bytes: read, name: at.path };
+    }
+    case 'url':
+      return { bytes: await fetchBytes(at.url), name: at.url };
+    case 'indexeddb':
+      return { bytes: await idbRead(at.name), name: `indexeddb://${at.name}` };
+    case 'downloads':
+      throw new InvalidArgumentError(`downloads://${at.name}: downloads are for saving; load the file the user picks (a File from ` +
+        '<input type="file">) or its bytes');
+  }
+}
+
+/** Stores the bytes of a model file at `destination` (see LeNet5.saveTo). */
+export async function writeModel(destination: ModelDestination, bytes: Uint8Array): Promise<void> {
+  if (typeof destination === 'function') {
+    await destination(bytes);
+    return;
+  }
+  if (typeof destination !== 'string' && !(destination instanceof URL)) {
+    throw new InvalidArgumentError(`saveTo: expected a path, 'indexeddb://name', 'downloads://name' or a function, got ${
+      destination === null ? 'null' : typeof destination}`);
+  }
+  const at = await place(destination, 'destination');
+  switch (at.kind) {
+    case 'file':
+      try {
+        await writeFileAtomic(at.path, bytes);
+      } catch (err) {
+        throw new CheckpointError(`${at.path}: cannot write the file (${code(err)}); check that the folder exists and is writable`,
+          at.path, { cause: err });
+      }
+      return;
+    case 'indexeddb':
+      return idbWrite(at.name, bytes);
+    case 'downloads':
+      return download(at.name, bytes);
+    case 'url':
+      throw new InvalidArgumentError(`${at.url}: saving to a URL is not supported${isNode() ? '' : ' (in browsers a string without ' +
+        'a scheme is a URL)'}; upload the bytes yourself: saveTo((bytes) => fetch(url, { method: 'POST', body: bytes }))`);
+  }
 }

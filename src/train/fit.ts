@@ -120,6 +120,8 @@ export interface LoopOptions extends FitOptions {
   resumeFrom?: TrainingProgress;
   /** Serialises and stores a checkpoint. */
   onCheckpoint?: (progress: TrainingProgress) => Promise<void>;
+  /** The checkpoint `resumeFrom` came from, for notices. */
+  resumeSource?: string;
   /** The preset's batch size, used (clamped to the data) when `batchSize` is not given. */
   defaultBatchSize?: number;
   /** Reads and sets the weights for TrainingControl (default: the model's params block). */
@@ -281,6 +283,11 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
     }
   }
   const first = resume?.fitStart ?? opts.initialEpoch ?? 0;
+  if (resume !== undefined && resume.epoch >= first + epochs) {
+    (opts.warn ?? ((m: string) => console.warn(m)))(`lenet5: ${opts.resumeSource ?? 'the checkpoint'} is the checkpoint of a finished ` +
+      `run (epoch ${resume.epoch - first} of ${epochs}); nothing left to train. To train again, delete it or pass resume: false; ` +
+      'to train longer, raise epochs');
+  }
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);

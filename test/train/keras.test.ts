@@ -330,9 +330,9 @@ describe('data in the shapes users hold', () => {
     expect(() => Dataset.fromArrays(bad, [1, 2])).toThrow(/is NaN/);
     await expect(net.fit({ images: bad, labels: [1, 2] })).rejects.toThrow(/training data: pixel 5 of image 1 is NaN/);
     expect(() => net.evaluate({ images: floats.subarray(0, 1000), labels: [1, 2] })).toThrow(/2 labels need 2 images of 28x28 = 1568 pixels, got 1000/);
-    expect(() => Dataset.fromArrays(floats, [1, 12])).toThrow(/label 12 at index 1 is not a class in 0\.\.9/);
-    expect(() => Dataset.fromArrays(floats, [[1, 0], [0, 1]])).toThrow(/one-hot row of 10 values/);
-    expect(() => Dataset.fromArrays([[[0.5, 'x']]] as never, [1])).toThrow(/images\[0\]\[0\]\[1\] is string/);
+    expect(() => Dataset.fromArrays(floats, [1, 12])).toThrow(/label 1 is 12; expected a class in 0\.\.9 or a one-hot row of 10 values/);
+    expect(() => Dataset.fromArrays(floats, [[1, 0], [0, 1]])).toThrow(/label 0 is Array; expected a class in 0\.\.9 or a one-hot row of 10 values/);
+    expect(() => Dataset.fromArrays([[[0.5, 'x']]] as never, [1])).toThrow(/images hold string, not numbers/);
     expect(() => net.predictBatch(bad)).toThrow(/predict: pixel 5 of image 1 is NaN/);
     expect(() => net.predictBatch(floats.subarray(0, 1000))).toThrow(/1000 values are not a whole number of 28x28 images/);
     expect(() => net.predict(Array.from({ length: 784 }, () => 200))).toThrow(/pixel 0 of image 0 is 200/);
