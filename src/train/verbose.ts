@@ -5,7 +5,8 @@
  * program's. The bar is cli-progress, loaded only here and only in Node (node-builtin.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
-import { isNode, nodePackage } from '../platform/node-builtin.js';
+import { isNode } from '../platform/node-builtin.js';
+import { nodePackage } from '../platform/node-package.js';
 import type { Callback, EpochResult } from './callbacks.js';
 
 /** Keras' levels: 0 silent, 1 progress bar, 2 one line per epoch (`true` = 1, `false` = 0). */
