@@ -14,7 +14,7 @@ export type { Arena, Region } from './memory.js';
 export { VERSION } from './version.js';
 export * from './data/index.js';
 export { LeNet5 } from './models/lenet5.js';
-export type { BatchPredictor, ModelOptions, Prediction } from './models/lenet5.js';
+export type { BatchPredictor, ModelOptions, ModelDestination, ModelSource, SaveOptions } from './models/lenet5.js';
 export { Sequential } from './models/sequential.js';
 export type { InputSpec, LossSpec } from './models/sequential.js';
 export { TABLE_I, classicLayers, modernLayers } from './models/presets.js';
@@ -28,8 +28,13 @@ export { adam, sgd, sdlm } from './train/optimizers.js';
 export type { AdamOptions, SgdOptions, SdlmOptions, OptimizerSpec } from './train/optimizers.js';
 export { constantLr, stepLr, piecewiseLr, paperSchedule } from './train/schedules.js';
 export type { Schedule } from './train/schedules.js';
-export type { BatchInfo, EpochResult, FitOptions, History } from './train/fit.js';
-export type { BatchPrediction, Evaluation, ImageData } from './models/inference.js';
+export type { BatchInfo, EpochResult, FitOptions, History, StopReason, ValidationSplit } from './train/fit.js';
+export { earlyStopping, reduceLrOnPlateau } from './train/callbacks.js';
+export type {
+  Callback, TrainingControl, TrainBeginInfo, EpochBeginInfo, BatchBeginInfo, Monitor, EarlyStoppingOptions, ReduceLrOnPlateauOptions,
+} from './train/callbacks.js';
+export type { Verbosity } from './train/verbose.js';
+export type { BatchPrediction, Evaluation, ImageData, Prediction, ScoreKind } from './models/inference.js';
 export { ModelFileError } from './io/format.js';
 export type { SummaryRow } from './models/summary.js';
 export { estimateHessianDiagonal, SDLM_ETA_SCALE } from './train/optimizers.js';

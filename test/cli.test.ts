@@ -143,13 +143,17 @@ describe('lenet5 CLI', () => {
   it('predict with the pretrained model agrees with the label on >= 90% of 50 held-out PNG/JPEG digits', async () => {
     const r = await run(['predict', ...heldOut.map((h) => h.file), '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const predictions = lastJson(r).predictions as { file: string; digit: number; probabilities: number[] }[];
+    const predictions = lastJson(r).predictions as { file: string; label: number; digit: number; kind: string; scores: number[]; probabilities: number[] }[];
     expect(predictions).toHaveLength(50);
     let correct = 0;
     predictions.forEach((p, i) => {
       expect(p.file).toBe(heldOut[i]!.file);
       expect(p.probabilities).toHaveLength(10);
       expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      // Modern: the scores are the probabilities.
+      expect(p.scores).toEqual(p.probabilities);
+      expect(p.kind).toBe('probabilities');
+      expect(p.label).toBe(p.digit);
       if (p.digit === heldOut[i]!.label) correct++;
     });
     expect(correct).toBeGreaterThanOrEqual(45);
@@ -158,10 +162,25 @@ describe('lenet5 CLI', () => {
   it('predict with the pretrained classic model (RBF penalties) also reads >= 90% of them', async () => {
     const r = await run(['predict', ...heldOut.map((h) => h.file), '--pretrained', 'classic', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const predictions = lastJson(r).predictions as { digit: number; penalties: number[] }[];
-    const correct = predictions.filter((p, i) => p.digit === heldOut[i]!.label).length;
+    const predictions = lastJson(r).predictions as { label: number; digit: number; kind: string; scores: number[]; probabilities: number[] }[];
+    const correct = predictions.filter((p, i) => p.label === heldOut[i]!.label).length;
     expect(correct).toBeGreaterThanOrEqual(45);
-    for (const p of predictions) expect(p.digit).toBe(p.penalties.indexOf(Math.min(...p.penalties)));
+    for (const p of predictions) {
+      // The fields of net.predict: scores are the RBF penalties (least wins), probabilities their softmax of -penalties.
+      expect(p.kind).toBe('penalties');
+      expect(p.digit).toBe(p.label);
+      expect(p.label).toBe(p.scores.indexOf(Math.min(...p.scores)));
+      const m = Math.min(...p.scores);
+      const e = p.scores.map((y) => Math.exp(-(y - m)));
+      const sum = e.reduce((x, y) => x + y, 0);
+      p.probabilities.forEach((q, i) => expect(q).toBeCloseTo(e[i]! / sum, 5));
+    }
+    // The text labels penalties as penalties, with no percentage beside them.
+    const text = await run(['predict', heldOut[0]!.file, '--pretrained', 'classic']);
+    expect(text.code, text.stderr).toBe(0);
+    const line = text.stdout.trim().split('\n').at(-1)!;
+    expect(line).toMatch(/^.*digit-0\.png: \d \(least RBF penalty, \d+\.\d\)  penalties, lower is better: 0:\d+\.\d /);
+    expect(line).not.toMatch(/%/);
   });
 
   it('predict --show draws the input as text art', async () => {

@@ -52,6 +52,24 @@ describe('README', () => {
     });
   }, 150_000);
 
+  it('the TF.js / Keras table names calls that exist', async () => {
+    const section = readme.slice(readme.indexOf('### Coming from TF.js / Keras'), readme.indexOf('### Long runs'));
+    const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThanOrEqual(12);
+    const lib = await import('../dist/index.node.js');
+    await lib.init();
+    const net = lib.LeNet5.modern() as unknown as Record<string, unknown>;
+    const ours = rows.map((r) => r.split(' | ')[1]!).join(' ');
+    const methods = [...ours.matchAll(/net\.(\w+)\(/g)].map((m) => m[1]!);
+    const statics = [...ours.matchAll(/(LeNet5|Dataset)\.(\w+)\(/g)].map((m) => [m[1]!, m[2]!] as const);
+    const functions = [...ours.matchAll(/`(\w+)\(\{/g)].map((m) => m[1]!);
+    expect(methods).toEqual(expect.arrayContaining(['fit', 'predict', 'predictBatch', 'evaluate', 'saveTo', 'summary']));
+    expect(functions).toEqual(expect.arrayContaining(['earlyStopping', 'reduceLrOnPlateau']));
+    for (const m of methods) expect(typeof net[m], `net.${m}`).toBe('function');
+    for (const [cls, m] of statics) expect(typeof (lib as unknown as Record<string, Record<string, unknown>>)[cls]![m], `${cls}.${m}`).toBe('function');
+    for (const f of functions) expect(typeof (lib as unknown as Record<string, unknown>)[f], f).toBe('function');
+  });
+
   it('quick-start commands are real scripts', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Install'));

@@ -20,11 +20,23 @@ import { mixSeed, permutation, Rng } from '../random.js';
  */
 export type Normalization = 'modern' | 'classic';
 
-/** What a Dataset is made of: the pixels, the labels and how to read them. */
-export interface DatasetInit {
-  /** The pixels, `count x height x width` uint8 values (0 is background), image after image, row-major. */
-  images: Uint8Array;
-  /** One class index per image, each below `numClasses`; their number is the count. */
+/**
+ * Pixels of a dataset: bytes 0..255 (compact; what the loaders make) or floats 0..1 (what Keras/TF.js users
+ * usually hold after `/ 255`). Both reach the network with the same levels (see Normalization).
+ */
+export type Pixels = Uint8Array | Float32Array;
+
+/** A dataset of either kind of pixels. */
+export type AnyDataset = Dataset<Pixels>;
+
+/** Images as users hold them: bytes (typed), or floats 0..1 flat or nested ([N][784], [N][28][28]). */
+export type ImageArrays = ArrayLike<number> | ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+/** Class indices, or one-hot rows. */
+export type Labels = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+export type DatasetArrayOptions = Omit<DatasetInit, 'images' | 'labels'>;
+
+export interface DatasetInit<P extends Pixels = Pixels> {
+  images: P;
   labels: Uint8Array;
   /** Image height in pixels (default 28). */
   height?: number;
@@ -77,13 +89,12 @@ export function inputShape(normalization: Normalization, height = 28, width = 28
 }
 
 /**
- * A labelled image dataset held as two compact uint8 arrays (images and labels), from which training writes
- * normalised float batches without allocating.
+ * `Dataset` (bytes, what the loaders return) or `Dataset<Float32Array>` (floats 0..1); fit, evaluate and
+ * predictBatch take either (`AnyDataset`).
  */
-export class Dataset {
-  /** The pixels, `count x height x width` uint8 values, row-major. */
-  readonly images: Uint8Array;
-  /** The class index of each image. */
+export class Dataset<P extends Pixels = Uint8Array> {
+  /** count x height x width pixels, row-major: bytes 0..255 or floats 0..1. */
+  readonly images: P;
   readonly labels: Uint8Array;
   /** Number of samples. */
   readonly count: number;
@@ -105,13 +116,16 @@ export class Dataset {
   private readonly rng = new Rng(0);
   private readonly affine: AffineParams = identityAffine();
 
-  constructor(init: DatasetInit) {
+  constructor(init: DatasetInit<P>) {
     const height = init.height ?? 28;
     const width = init.width ?? 28;
     const numClasses = init.numClasses ?? 10;
     const name = init.name ?? 'dataset';
     if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
       throw new InvalidArgumentError(`${name}: image size must be positive integers, got ${height}x${width}`);
+    }
+    if (!(init.images instanceof Uint8Array || init.images instanceof Float32Array)) {
+      throw new InvalidArgumentError(`${name}: images must be a Uint8Array or a Float32Array (see Dataset.fromArrays), got ${describe(init.images)}`);
     }
     const count = init.labels.length;
     if (init.images.length !== count * height * width) {
@@ -126,6 +140,7 @@ export class Dataset {
         throw new DataFormatError(`${name}: label ${init.labels[i]} at index ${i} is outside 0..${numClasses - 1}`, name);
       }
     }
+    if (init.images instanceof Float32Array) checkUnitFloats(init.images, height * width, name);
     this.images = init.images;
     this.labels = init.labels;
     this.count = count;
@@ -148,10 +163,58 @@ export class Dataset {
     return c * h * w;
   }
 
+  /**
+   * A dataset from the arrays a Keras or TF.js user holds: `images` as bytes 0..255 (Uint8Array or
+   * Uint8ClampedArray), or floats 0..1 (Float32Array, Float64Array, a plain number array, or nested arrays
+   * of images / rows: `[N][784]` or `[N][28][28]`), flat or nested; `labels` as class indices or one-hot
+   * rows (`[N][classes]`). Floats are kept as floats (Float32Array), bytes as bytes. Anything else, a
+   * length that does not make whole images, a value outside 0..1 (floats; divide bytes by 255 or pass a
+   * Uint8Array) or NaN throws an InvalidArgumentError that says which sample.
+   */
+  static fromArrays(images: Uint8Array | Uint8ClampedArray, labels: Labels, options?: DatasetArrayOptions): Dataset;
+  static fromArrays(images: ImageArrays, labels: Labels, options?: DatasetArrayOptions): Dataset<Float32Array>;
+  static fromArrays(images: ImageArrays, labels: Labels, options: DatasetArrayOptions = {}): Dataset<Pixels> {
+    const name = options.name ?? 'dataset';
+    const height = options.height ?? 28;
+    const width = options.width ?? 28;
+    const hw = height * width;
+    const numClasses = options.numClasses ?? 10;
+    const count = labels?.length;
+    if (typeof count !== 'number') throw new InvalidArgumentError(`${name}: labels must be an array, got ${describe(labels)}`);
+    const y = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = labels[i];
+      let c = typeof v === 'number' ? v : -1;
+      if (typeof v === 'object' && v?.length === numClasses) {
+        // One-hot (or a distribution): the class with the largest value.
+        c = 0;
+        for (let k = 1; k < numClasses; k++) if (v[k]! > v[c]!) c = k;
+      }
+      if (!(Number.isInteger(c) && c >= 0 && c < numClasses)) {
+        throw new InvalidArgumentError(`${name}: label ${i} is ${typeof v === 'number' ? v : describe(v)}; expected a class in ` +
+          `0..${numClasses - 1} or a one-hot row of ${numClasses} values`);
+      }
+      y[i] = c;
+    }
+    const pixels: Pixels = images instanceof Uint8Array ? images
+      : images instanceof Uint8ClampedArray ? new Uint8Array(images.buffer, images.byteOffset, images.length)
+      : flattenFloats(images, name);
+    if (pixels.length !== count * hw) {
+      throw new InvalidArgumentError(`${name}: ${count} labels need ${count} images of ${height}x${width} = ${count * hw} pixels, ` +
+        `got ${pixels.length}${pixels.length % hw === 0 ? ` (${pixels.length / hw} images)` : ''}: images and labels disagree`);
+    }
+    return new Dataset<Pixels>({ ...options, images: pixels, labels: y });
+  }
+
+  /** True when the pixels are floats 0..1 (else bytes 0..255). */
+  get floats(): boolean {
+    return this.images instanceof Float32Array;
+  }
+
   /** Image `i` as a view (no copy). */
-  image(i: number): Uint8Array {
+  image(i: number): P {
     this.checkIndex(i);
-    return this.images.subarray(i * this.pixels, (i + 1) * this.pixels);
+    return this.images.subarray(i * this.pixels, (i + 1) * this.pixels) as P;
   }
 
   /** The class index of sample `i`. */
@@ -171,19 +234,18 @@ export class Dataset {
    * `subset(start, end)`: samples [start, end) as views of the same memory (no copy).
    * `subset(indices)`: the listed samples, copied in that order.
    */
-  subset(start: number, end?: number): Dataset;
-  /** The samples at `indices`, copied in that order. */
-  subset(indices: ArrayLike<number>): Dataset;
-  subset(arg: number | ArrayLike<number>, end = this.count): Dataset {
+  subset(start: number, end?: number): Dataset<P>;
+  subset(indices: ArrayLike<number>): Dataset<P>;
+  subset(arg: number | ArrayLike<number>, end = this.count): Dataset<P> {
     if (typeof arg === 'number') {
       const start = arg;
       if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.count || start > end) {
         throw new InvalidArgumentError(`${this.name}: subset [${start}, ${end}) is outside [0, ${this.count}]`);
       }
-      return this.derive(this.images.subarray(start * this.pixels, end * this.pixels), this.labels.subarray(start, end));
+      return this.derive(this.images.subarray(start * this.pixels, end * this.pixels) as P, this.labels.subarray(start, end));
     }
     const n = arg.length;
-    const images = new Uint8Array(n * this.pixels);
+    const images = (this.images instanceof Float32Array ? new Float32Array(n * this.pixels) : new Uint8Array(n * this.pixels)) as P;
     const labels = new Uint8Array(n);
     for (let k = 0; k < n; k++) {
       const i = arg[k]!;
@@ -199,7 +261,7 @@ export class Dataset {
    * the second the rest. With `seed`, samples are shuffled before splitting (copies); without, the split
    * keeps the order and shares memory.
    */
-  split(first: number, options: { seed?: number } = {}): [Dataset, Dataset] {
+  split(first: number, options: { seed?: number } = {}): [Dataset<P>, Dataset<P>] {
     const n = first > 0 && first < 1 ? Math.round(first * this.count) : first;
     if (!Number.isInteger(n) || n < 0 || n > this.count) {
       throw new InvalidArgumentError(
@@ -211,7 +273,7 @@ export class Dataset {
   }
 
   /** A copy in a seeded random order. */
-  shuffle(seed: number): Dataset {
+  shuffle(seed: number): Dataset<P> {
     return this.subset(this.permutation(seed));
   }
 
@@ -221,7 +283,7 @@ export class Dataset {
   }
 
   /** The same samples (shared memory) with random affine distortions applied by `writeBatch`; null removes them. */
-  withDistortion(options: DistortionOptions | null = {}): Dataset {
+  withDistortion(options: DistortionOptions | null = {}): Dataset<P> {
     return this.derive(this.images, this.labels, options);
   }
 
@@ -252,7 +314,9 @@ export class Dataset {
     if (labels && labels.length < size) {
       throw new InvalidArgumentError(`${this.name}: label buffer holds ${labels.length}, a batch of ${size} needs ${size}`);
     }
-    const { background: offset, gain, pad } = inputLevels(normalization);
+    const { background: offset, gain: byteGain, ink, pad } = inputLevels(normalization);
+    // Floats 0..1 span the same levels as bytes 0..255.
+    const gain = this.images instanceof Float32Array ? ink - offset : byteGain;
     const h = this.height;
     const w = this.width;
     const ow = w + 2 * pad;
@@ -290,8 +354,8 @@ export class Dataset {
     return size;
   }
 
-  private derive(images: Uint8Array, labels: Uint8Array, distortion: DistortionOptions | null = this.distortion): Dataset {
-    return new Dataset({
+  private derive(images: P, labels: Uint8Array, distortion: DistortionOptions | null = this.distortion): Dataset<P> {
+    return new Dataset<P>({
       images,
       labels,
       height: this.height,
@@ -308,4 +372,36 @@ export class Dataset {
       throw new InvalidArgumentError(`${this.name}: index ${i} is outside 0..${this.count - 1}`);
     }
   }
+}
+
+/** The first sample of `images` (floats) holding a value outside 0..1 or NaN: an InvalidArgumentError naming it. */
+export function checkUnitFloats(images: ArrayLike<number>, perImage: number, name: string): void {
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      const sample = Math.floor(i / perImage);
+      throw new InvalidArgumentError(`${name}: pixel ${i - sample * perImage} of image ${sample} is ${String(v)}; float pixels must be ` +
+        'in 0..1 (divide bytes by 255, or pass them as a Uint8Array)');
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  return (v as object).constructor?.name ?? 'object';
+}
+
+/** Floats from a flat or nested array (images, rows, pixels); the caller checks the count and the range. */
+function flattenFloats(images: ArrayLike<unknown>, name: string): Float32Array {
+  if (images instanceof Float32Array) return images;
+  const out: number[] = [];
+  const walk = (a: unknown): void => {
+    if (typeof a === 'number') out.push(a);
+    else if (a !== null && typeof a === 'object' && typeof (a as ArrayLike<unknown>).length === 'number') {
+      for (let i = 0; i < (a as ArrayLike<unknown>).length; i++) walk((a as ArrayLike<unknown>)[i]);
+    } else throw new InvalidArgumentError(`${name}: images hold ${describe(a)}, not numbers`);
+  };
+  walk(images);
+  return Float32Array.from(out);
 }

@@ -85,7 +85,7 @@ export function identityAffine(): AffineParams {
  */
 export function affineWarp(
   dst: Float32Array | Uint8Array,
-  src: Uint8Array,
+  src: ArrayLike<number>,
   width: number,
   height: number,
   p: AffineParams,
@@ -120,6 +120,6 @@ export function affineWarp(
   }
 }
 
-function pix(src: Uint8Array, w: number, h: number, x: number, y: number): number {
+function pix(src: ArrayLike<number>, w: number, h: number, x: number, y: number): number {
   return x < 0 || y < 0 || x >= w || y >= h ? 0 : src[y * w + x]!;
 }

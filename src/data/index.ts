@@ -12,7 +12,7 @@ export {
 } from '../errors.js';
 export type { Lenet5ErrorCode } from '../errors.js';
 export { Dataset, inputShape } from './dataset.js';
-export type { DatasetInit, BatchOptions, Normalization } from './dataset.js';
+export type { AnyDataset, DatasetArrayOptions, DatasetInit, BatchOptions, ImageArrays, Labels, Normalization, Pixels } from './dataset.js';
 export { parseIdx, parseIdxImages, parseIdxLabels, readIdx, writeIdx } from './idx.js';
 export type { IdxArray, IdxData, IdxType, IdxImages, ParseIdxOptions } from './idx.js';
 export { isGzip, gunzipWeb } from './gzip.js';

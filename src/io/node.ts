@@ -2,7 +2,7 @@
 import { readBoundedFile } from '../data/read.node.js';
 import { ModelFileError } from '../errors.js';
 import { decodeModel, MAGIC } from './format.js';
-import { LeNet5, writeFileChecked, type ModelOptions } from '../models/lenet5.js';
+import { LeNet5, writeFileChecked, type ModelOptions, type SaveOptions } from '../models/lenet5.js';
 
 /**
  * Writes `bytes` to `path` atomically (a temporary file in the same folder, fsync'ed, renamed into place):
@@ -10,9 +10,9 @@ import { LeNet5, writeFileChecked, type ModelOptions } from '../models/lenet5.js
  */
 export const writeFileAtomic = writeFileChecked;
 
-/** Writes `net.save(opts)` to `path` atomically (temp file + fsync + rename). */
-export async function saveModel(net: LeNet5, path: string, opts: { training?: boolean } = {}): Promise<void> {
-  await writeFileAtomic(path, net.save(opts));
+/** `net.saveTo(path, opts)`: writes the model file to `path` atomically (temp file + fsync + rename). */
+export async function saveModel(net: LeNet5, path: string, opts: SaveOptions = {}): Promise<void> {
+  await net.saveTo(path, opts);
 }
 
 /**

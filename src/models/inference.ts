@@ -3,12 +3,16 @@
  * the checks and helpers that training shares with them. Apart from train/fit.ts, so that an app that only
  * predicts does not load the training loop (fit is imported on first use).
  */
-import { Dataset } from '../data/dataset.js';
+import { checkUnitFloats, Dataset, type AnyDataset, type ImageArrays, type Labels } from '../data/dataset.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Sequential } from './sequential.js';
 
-/** What fit, evaluate and predict accept: a Dataset, or bare images (0..255 bytes or 0..1 floats) + labels. */
-export type ImageData = Dataset | { images: Uint8Array; labels: Uint8Array | ArrayLike<number>; height?: number; width?: number };
+/**
+ * What fit and evaluate accept: a Dataset (bytes or floats), or bare images + labels as `Dataset.fromArrays`
+ * takes them: bytes 0..255 (Uint8Array), floats 0..1 (Float32Array, number arrays, nested `[N][28][28]`),
+ * labels as class indices or one-hot rows.
+ */
+export type ImageData = AnyDataset | { images: ImageArrays; labels: Labels; height?: number; width?: number };
 
 /** What `evaluate` returns: loss, accuracy, confusion matrix, per-class accuracy and the misclassified samples. */
 export interface Evaluation {
@@ -30,18 +34,19 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
-export function asDataset(data: ImageData, model: Sequential, what = 'data'): Dataset {
+export function asDataset(data: ImageData, model: Sequential, what = 'data'): AnyDataset {
   if (data instanceof Dataset) return checkFits(data, model, what);
-  if (data === null || typeof data !== 'object' || !(data.images instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`${what}: expected a Dataset or { images: Uint8Array, labels }`);
+  if (data === null || typeof data !== 'object' || data.images === null || typeof data.images !== 'object' ||
+    data.labels === undefined) {
+    throw new InvalidArgumentError(`${what}: expected a Dataset or { images, labels }`);
   }
   const [h, w] = model.imageSize;
-  const labels = data.labels instanceof Uint8Array ? data.labels : Uint8Array.from(data.labels);
-  return checkFits(new Dataset({ images: data.images, labels, height: data.height ?? h, width: data.width ?? w,
-    numClasses: model.classes, name: what }), model, what);
+  const d: AnyDataset = Dataset.fromArrays(data.images, data.labels, { height: data.height ?? h, width: data.width ?? w,
+    numClasses: model.classes, name: what });
+  return checkFits(d, model, what);
 }
 
-function checkFits(d: Dataset, model: Sequential, what: string): Dataset {
+function checkFits(d: AnyDataset, model: Sequential, what: string): AnyDataset {
   const [h, w] = model.imageSize;
   if (d.height !== h || d.width !== w) {
     throw new InvalidArgumentError(`${what}: images are ${d.height}x${d.width} but the model reads ${h}x${w}; resize them (see preprocessImage)`);
@@ -117,37 +122,114 @@ export function evaluate(model: Sequential, test: ImageData): Evaluation {
   };
 }
 
-/** The predictions for several images: a class and a row of scores per image. */
-export interface BatchPrediction {
-  /** Number of images. */
-  count: number;
-  /** Number of classes (the length of each row of `scores`). */
-  classes: number;
-  /** Predicted class per image. */
-  labels: Int32Array;
-  /** count x classes: probabilities (softmax models) or RBF penalties (classic: lower is better). */
-  scores: Float32Array;
+/**
+ * What the outputs are: `probabilities` (a softmax layer), `penalties` (the classic RBF output: squared
+ * distances to each class's prototype, lower is better) or `scores` (any other last layer, e.g. logits).
+ */
+export type ScoreKind = 'probabilities' | 'penalties' | 'scores';
+
+/** One image's result: the same fields for every model. */
+export interface Prediction {
+  /** The predicted class (argmax of the probabilities; for RBF penalties, the least penalty). */
+  label: number;
   /**
-   * What `scores` holds: softmax probabilities, RBF penalties (lower is better), or raw outputs of a custom model.
+   * Class probabilities, summing to 1: the softmax output as it is; for the classic model the softmax of
+   * the negated RBF penalties, exp(-y_i) / sum_j exp(-y_j), the paper's posterior up to its constant j
+   * (Eq. 9); for other outputs the softmax of the scores.
    */
-  kind: 'probabilities' | 'penalties' | 'scores';
+  probabilities: Float32Array;
+  /** The network's raw outputs (`kind` says which): probabilities, RBF penalties (classic) or scores. */
+  scores: Float32Array;
+  kind: ScoreKind;
 }
+
+/** Several images' results: the fields of Prediction, batched, and `at(i)` for one of them. */
+export class BatchPrediction {
+  /** Predicted class per image. */
+  readonly labels: Int32Array;
+  /** count x classes, row-major: see Prediction.probabilities. */
+  readonly probabilities: Float32Array;
+  /** count x classes: the network's outputs (probabilities, RBF penalties or scores; `kind`). */
+  readonly scores: Float32Array;
+
+  constructor(readonly count: number, readonly classes: number, labels: Int32Array, scores: Float32Array, readonly kind: ScoreKind) {
+    this.labels = labels;
+    this.scores = scores;
+    this.probabilities = kind === 'probabilities' ? scores : softmaxRows(scores, classes, kind === 'penalties' ? -1 : 1);
+  }
+
+  /** Image `i`'s Prediction (views into the batch's arrays, no copy); negative `i` counts from the end. */
+  at(i: number): Prediction {
+    const k = i < 0 ? this.count + i : i;
+    if (!(Number.isInteger(k) && k >= 0 && k < this.count)) {
+      throw new InvalidArgumentError(`predict: index ${String(i)} is outside the ${this.count} images of this batch`);
+    }
+    const C = this.classes;
+    return {
+      label: this.labels[k]!,
+      probabilities: this.probabilities.subarray(k * C, (k + 1) * C),
+      scores: this.scores.subarray(k * C, (k + 1) * C),
+      kind: this.kind,
+    };
+  }
+}
+
+/** Row-wise softmax of sign * x (stable: the row maximum is subtracted first). */
+function softmaxRows(x: Float32Array, C: number, sign: 1 | -1): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += C) {
+    let m = -Infinity;
+    for (let c = 0; c < C; c++) m = Math.max(m, sign * x[r + c]!);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += (out[r + c] = Math.exp(sign * x[r + c]! - m));
+    for (let c = 0; c < C; c++) out[r + c] = out[r + c]! / sum;
+  }
+  return out;
+}
+
+/** The kind of outputs a model's last layer makes. */
+export function scoreKind(model: Sequential): ScoreKind {
+  const last = model.layers[model.layers.length - 1]!.type;
+  return last === 'rbf' ? 'penalties' : last === 'softmax' ? 'probabilities' : 'scores';
+}
+
+/**
+ * Checks `count` images for inference: enough values, and floats (anything but bytes) finite and in 0..1.
+ * `count` defaults to the whole number of images `images` holds.
+ */
+export function checkImages(model: Sequential, images: ArrayLike<number>, count?: number): number {
+  const [h, w] = model.imageSize;
+  const hw = h * w;
+  if (images === null || typeof images !== 'object' || typeof images.length !== 'number') {
+    throw new InvalidArgumentError(`predict: expected pixel values, got ${images === null ? 'null' : typeof images}`);
+  }
+  if (count === undefined) {
+    if (images.length % hw !== 0) {
+      throw new InvalidArgumentError(`predict: ${images.length} values are not a whole number of ${h}x${w} images`);
+    }
+    count = images.length / hw;
+  }
+  if (!Number.isInteger(count) || count < 0) {
+    throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
+  }
+  if (images.length < count * hw) {
+    throw new InvalidArgumentError(`predict: ${count} images of ${h}x${w} need ${count * hw} values, got ${images.length}`);
+  }
+  if (!(images instanceof Uint8Array || images instanceof Uint8ClampedArray)) {
+    checkUnitFloats(images.length === count * hw ? images : Array.prototype.slice.call(images, 0, count * hw) as number[], hw, 'predict');
+  }
+  return count;
+}
+
+/** Images per forward pass in predictBatch (see there); 16 to 64 measured the same, 256 4% slower. */
+export const PREDICT_SLICE = 32;
 
 /**
  * Runs inference on `count` images (`images` holds bytes 0..255 or floats 0..1, each of the model's
  * unpadded image size) in batches of the model's capacity.
  */
-/** Images per forward pass in predictBatch (see there); 16 to 64 measured the same, 256 4% slower. */
-export const PREDICT_SLICE = 32;
-
-export function predictBatch(model: Sequential, images: ArrayLike<number>, count: number): BatchPrediction {
-  const [h, w] = model.imageSize;
-  if (images.length < count * h * w) {
-    throw new InvalidArgumentError(`predict: ${count} images of ${h}x${w} need ${count * h * w} values, got ${images.length}`);
-  }
-  if (!Number.isInteger(count) || count < 0) {
-    throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
-  }
+export function predictBatch(model: Sequential, images: ArrayLike<number>, count?: number): BatchPrediction {
+  count = checkImages(model, images, count);
   const C = model.classes;
   // Forward in slices of at most PREDICT_SLICE images: their activations (~35 KB an image for LeNet-5) stay
   // in the L2 cache from layer to layer, where a batch of 256 streams each layer's maps through memory.
@@ -162,6 +244,5 @@ export function predictBatch(model: Sequential, images: ArrayLike<number>, count
     for (let i = 0; i < N; i++) labels[start + i] = model.predictedClass(i);
     scores.set(y.subarray(0, N * C), start * C);
   }
-  const last = model.layers[model.layers.length - 1]!.type;
-  return { count, classes: C, labels, scores, kind: last === 'rbf' ? 'penalties' : last === 'softmax' ? 'probabilities' : 'scores' };
+  return new BatchPrediction(count, C, labels, scores, scoreKind(model));
 }

@@ -11,11 +11,13 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';
 import type { Layer } from '../layers/layer.js';
+import { Dataset } from '../data/dataset.js';
 import { CheckpointError, DisposedError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import { isNode } from '../platform/node-builtin.js';
 import { decodeModel, encodeModel, type DecodedModel } from '../io/format.js';
-import type { FitOptions, History, TrainingProgress } from '../train/fit.js';
-import { evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData } from './inference.js';
+import type { FitOptions, History, LoopOptions, TrainingProgress } from '../train/fit.js';
+import type { ModelDestination, ModelSource } from '../platform/storage.js';
+import { asDataset, evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData, type Prediction } from './inference.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
@@ -41,16 +43,13 @@ export interface ModelOptions {
   maxMemoryBytes?: number;
 }
 
-/** What `LeNet5.predict` returns for one image. */
-export interface Prediction {
-  /** The predicted class. */
-  label: number;
-  /** Class probabilities (softmax models). */
-  probabilities?: Float32Array;
-  /** RBF penalties, lower is better (classic). */
-  penalties?: Float32Array;
-  /** The output of the model for the image: `probabilities` or `penalties`, whichever it has. */
-  scores: Float32Array;
+export type { Prediction };
+export type { ModelDestination, ModelSource };
+
+/** Options of `saveTo` (and `save`). */
+export interface SaveOptions {
+  /** Add the optimizer state, so that `fit` continues exactly (a checkpoint). Default false. */
+  training?: boolean;
 }
 
 type Preset = 'classic' | 'modern' | null;
@@ -59,11 +58,7 @@ type Preset = 'classic' | 'modern' | null;
 export interface BatchPredictor {
   /** Threads the predictions run on (1 when threads were unavailable, or asked for). */
   readonly threads: number;
-  /**
-   * Classes and scores of `count` images stored back to back (as `LeNet5.predictBatch`), split over the threads.
-   */
-  predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction>;
-  /** Stops the threads; the predictor cannot be used afterwards. */
+  predict(images: ArrayLike<number>, count?: number): Promise<BatchPrediction>;
   close(): Promise<void>;
 }
 
@@ -195,6 +190,19 @@ export class LeNet5 {
     return net;
   }
 
+  /**
+   * Loads a model file from anywhere, on every platform (the async twin of `load`): a file path (Node; a
+   * `file:` URL too), an http(s) URL or, in browsers, a string without a scheme (fetched, relative to the
+   * page), `'indexeddb://name'` (saved there by `saveTo`), bytes, or a Blob/File (e.g. from an
+   * `<input type="file">`). Errors name the source and what is wrong.
+   */
+  static async loadFrom(source: ModelSource, opts: Omit<ModelOptions, 'seed'> = {}): Promise<LeNet5> {
+    if (source instanceof Uint8Array || source instanceof ArrayBuffer) return LeNet5.load(source, opts);
+    // The storage code is imported on first use: apps that never call loadFrom/saveTo do not carry it.
+    const { bytes, name } = await (await import('../platform/storage.js')).readModel(source);
+    return LeNet5.load(bytes, { ...opts, source: name });
+  }
+
   /** Sets params, optimizer state and counters from a decoded file; returns where a checkpointed fit stood. */
   private restoreTraining(d: DecodedModel, source: string): TrainingProgress | undefined {
     const model = this.model;
@@ -270,9 +278,23 @@ export class LeNet5 {
     return LeNet5.load(await pretrainedBytes(name, source), { ...rest, source: `pretrained ${name} model` });
   }
 
-  /** The model as bytes (JSON header + float32 payload); `training: true` adds optimizer state to resume. */
-  save(opts: { training?: boolean } = {}): Uint8Array {
+  /**
+   * The model file as bytes, at once (JSON header + float32 payload); `training: true` adds the optimizer
+   * state to resume. `saveTo` writes it somewhere; `LeNet5.load(bytes)` reads it back.
+   */
+  save(opts: SaveOptions = {}): Uint8Array {
     return this.encode(opts.training === true);
+  }
+
+  /**
+   * Saves the model file (the bytes of `save`) to `destination`, on every platform: a file path or `file:`
+   * URL (Node; written atomically: temp file + fsync + rename), `'indexeddb://name'` (browsers; read back
+   * with `LeNet5.loadFrom('indexeddb://name')`), `'downloads://name'` (browsers: offered as the download
+   * `name.lenet5`), or a function that receives the bytes (an upload, custom storage; awaited).
+   */
+  async saveTo(destination: ModelDestination, opts: SaveOptions = {}): Promise<void> {
+    const bytes = this.save(opts);
+    await (await import('../platform/storage.js')).writeModel(destination, bytes);
   }
 
   private encode(training: boolean, progress?: TrainingProgress): Uint8Array {
@@ -306,24 +328,9 @@ export class LeNet5 {
   }
 
   /**
-   * Trains in place; resolves with the history (also when aborted, with `aborted: true`).
-   *
-   * @example
-   * ```ts
-   * import { adam, init, LeNet5, loadMnist } from 'lenet5';
-   *
-   * await init();
-   * const { train, test } = await loadMnist();
-   * const net = LeNet5.modern();
-   * const history = await net.fit(train, {
-   *   epochs: 2,
-   *   batchSize: 32,
-   *   optimizer: adam({ lr: 1e-3 }),
-   *   validation: test,
-   *   onEpochEnd: (e) => console.log(`epoch ${e.epoch}: val accuracy ${e.valAccuracy}`),
-   * });
-   * console.log(history.valAccuracy.at(-1));
-   * ```
+   * Trains in place; resolves with the history (also when stopped early or aborted: `stopReason` says
+   * which). Resuming (`resume`) from the checkpoint of a finished run trains nothing and says so through
+   * `warn`.
    */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     const model = this.model;
@@ -335,6 +342,7 @@ export class LeNet5 {
       throw new InvalidArgumentError('fit: checkpoint.path needs the Node entry of lenet5; in browsers pass checkpoint.write(bytes)');
     }
     let resumeFrom: TrainingProgress | undefined;
+    let resumeSource = '';
     if (opts.resume !== undefined && opts.resume !== false) {
       let bytes: Uint8Array | null;
       let source: string;
@@ -359,6 +367,7 @@ export class LeNet5 {
             `than this model (${model.name}); resume with the model of the interrupted run`, source);
         }
         resumeFrom = this.restoreTraining(d, source);
+        resumeSource = source;
       }
     }
     let spec = resumeFrom !== undefined && this.optimizer !== null
@@ -381,15 +390,17 @@ export class LeNet5 {
     };
     // Imported on first use: an app that only predicts never loads the training loop.
     const { fit } = await import('../train/fit.js');
-    const history = await fit(model, train, {
+    const loop: LoopOptions = {
       ...opts,
-      batchSize: opts.batchSize ?? this.defaultBatchSize,
+      defaultBatchSize: this.defaultBatchSize,
       optimizer,
       seed: opts.seed ?? this.seed,
       initialEpoch: opts.initialEpoch ?? this.epochsTrained,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
-    });
+      resumeSource,
+    };
+    const history = await fit(model, train, loop);
     this.epochsTrained += history.epochs.length;
     return history;
   }
@@ -400,21 +411,9 @@ export class LeNet5 {
   }
 
   /**
-   * One image (bytes 0..255 or floats 0..1, 28x28 row-major, white ink on black): its class and
-   * probabilities (modern) or penalties (classic). For several images, see the other overload or `predictBatch`.
-   *
-   * @example
-   * ```ts
-   * import { init, LeNet5, preprocessImage } from 'lenet5';
-   *
-   * await init();
-   * const net = await LeNet5.pretrained('modern');
-   * // A digit drawn on a canvas: any size, dark on light; preprocessImage makes it MNIST-like (28x28).
-   * const canvas = document.querySelector('canvas')!;
-   * const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-   * const { label, probabilities } = net.predict(preprocessImage(pixels).data);
-   * console.log(label, probabilities?.[label]);
-   * ```
+   * One image (bytes 0..255 as a Uint8Array, or floats 0..1; 28x28 row-major) -> `{ label, probabilities,
+   * scores, kind }`, the same fields for both presets (classic: `scores` are the RBF penalties and
+   * `probabilities` their softmax of -penalties; see Prediction). Several images: `predictBatch`.
    */
   predict(image: ArrayLike<number>): Prediction;
   /**
@@ -436,19 +435,26 @@ export class LeNet5 {
       throw new InvalidArgumentError(`predict: one image must have ${h}x${w} = ${h * w} values, got ${String(img.length)} ` +
         '(row-major, 0..255 or 0..1); resize it first (preprocessImage does the MNIST recipe)');
     }
-    const r = predictBatch(this.model, img, 1);
-    const scores = r.scores;
-    return {
-      label: r.labels[0]!,
-      scores,
-      ...(r.kind === 'probabilities' ? { probabilities: scores } : {}),
-      ...(r.kind === 'penalties' ? { penalties: scores } : {}),
-    };
+    return predictBatch(this.model, img, 1).at(0);
   }
 
-  /** Inference on `count` images stored back to back. */
-  predictBatch(images: ArrayLike<number>, count: number): BatchPrediction {
-    return predictBatch(this.model, images, count);
+  /**
+   * Inference on several images: `images` stored back to back (bytes 0..255 as a Uint8Array, or floats
+   * 0..1), `count` of them (default: all), or a Dataset / `{ images, labels }` (labels ignored). Returns
+   * the fields of `predict` batched (`labels`, `probabilities`, `scores`: count x classes) and `at(i)`.
+   */
+  predictBatch(images: ArrayLike<number>, count?: number): BatchPrediction;
+  predictBatch(data: ImageData): BatchPrediction;
+  predictBatch(x: ArrayLike<number> | ImageData, count?: number): BatchPrediction {
+    if (x !== null && typeof x === 'object' && 'images' in x) {
+      if (x instanceof Dataset || !('labels' in x)) {
+        const { images, count: n } = x as { images: ArrayLike<number>; count?: number };
+        return predictBatch(this.model, images, n);
+      }
+      const d = asDataset(x, this.model, 'predict');
+      return predictBatch(this.model, d.images, d.count);
+    }
+    return predictBatch(this.model, x as ArrayLike<number>, count);
   }
 
   /**
@@ -475,11 +481,14 @@ export class LeNet5 {
     return { threads: 1, predict: (images, count) => Promise.resolve(predictBatch(model, images, count)), close: () => Promise.resolve() };
   }
 
-  /** A Keras-like table; `{ json: true }` returns the data instead. */
-  summary(): string;
-  /** The summary as data: each layer's output shape, parameters and connections, and the totals. */
-  summary(opts: { json: true }): SummaryData;
-  summary(opts: { json?: boolean } = {}): string | SummaryData {
+  /**
+   * A Keras-like table of the layers, as a string; `{ print: true }` also prints it (console.log, as Keras'
+   * `model.summary()` does); `{ json: true }` returns the data instead.
+   */
+  summary(opts?: { json?: false; print?: boolean }): string;
+  summary(opts: { json: true; print?: boolean }): SummaryData;
+  summary(opts: { json?: boolean; print?: boolean } = {}): string | SummaryData {
+    if (opts.print === true) console.log(summaryText(this.model));
     return opts.json ? summaryData(this.model) : summaryText(this.model);
   }
 

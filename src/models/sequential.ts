@@ -24,7 +24,7 @@ import { Dropout } from '../layers/dropout.js';
 import { RBF } from '../layers/rbf.js';
 import type { Region } from '../memory.js';
 import { Rng } from '../random.js';
-import { inputLevels, type Dataset, type Normalization } from '../data/dataset.js';
+import { inputLevels, type AnyDataset, type Normalization } from '../data/dataset.js';
 import { planFusion, type FusionPlan } from './fusion.js';
 
 /** The training criterion, part of the model's description. */
@@ -451,7 +451,7 @@ export class Sequential {
    * Writes samples order[start..start+N) of a Dataset (images and labels) into the arena with the
    * model's normalisation, applying the dataset's distortions for `epoch`.
    */
-  writeBatch(data: Dataset, start: number, N: number, order?: ArrayLike<number>, epoch = 0): void {
+  writeBatch(data: AnyDataset, start: number, N: number, order?: ArrayLike<number>, epoch = 0): void {
     const x = this.viewFn(this.acts[0]!);
     if (data.numClasses > this.classes) {
       throw new InvalidArgumentError(`${data.name}: ${data.numClasses} classes but the model has ${this.classes} outputs`);

@@ -7,7 +7,7 @@
  * Threads change only how one batch's gradient is computed (a BatchGradients: on the model here, or over
  * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
  */
-import type { Dataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { mixSeed } from '../random.js';
 import { CheckpointError, InvalidArgumentError } from '../errors.js';
 import { asDataset, countCorrect, evaluate, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
@@ -17,57 +17,15 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer
 import { threadsUnavailable } from '../platform/worker-threads.js';
 import { Rng } from '../random.js';
 import type { Schedule } from './schedules.js';
+import { callHooks, type BatchInfo, type Callback, type EpochResult, type History, type TrainingControl } from './callbacks.js';
+import { verboseCallback, type Verbosity } from './verbose.js';
 
-/** What `FitOptions.onBatchEnd` receives after each optimizer step. */
-export interface BatchInfo {
-  /** 0-based epoch (counted over every fit call of the model). */
-  epoch: number;
-  /** 0-based index of the batch within its epoch. */
-  batch: number;
-  /** Batches per epoch (the last one may be smaller than `batchSize`). */
-  batches: number;
-  /** Mean loss of this batch. */
-  loss: number;
-  /** Learning rate of this step. */
-  lr: number;
-}
+export type { BatchInfo, EpochResult, History, StopReason } from './callbacks.js';
 
-/** What `FitOptions.onEpochEnd` receives at the end of each epoch, and `History.epochs` holds. */
-export interface EpochResult {
-  /** 0-based epoch (counted over every fit call of the model). */
-  epoch: number;
-  /** Mean training loss over the epoch's samples. */
-  loss: number;
-  /** Share of the epoch's training samples classified right while training, 0 to 1. */
-  accuracy: number;
-  /** Mean loss on `FitOptions.validation`, when given. */
-  valLoss?: number;
-  /** Accuracy on `FitOptions.validation`, 0 to 1, when given. */
-  valAccuracy?: number;
-  /** Learning rate of the epoch. */
-  lr: number;
-  /** Wall-clock time of the epoch's training, in seconds (validation excluded). */
-  seconds: number;
-  /** Training throughput of the epoch, samples per second. */
-  samplesPerSecond: number;
-}
-
-/** What `fit` resolves with: one EpochResult per epoch run, and the same numbers as series. */
-export interface History {
-  /** One result per epoch, in order. */
-  epochs: EpochResult[];
-  /** Per-epoch series, for plotting. */
-  loss: number[];
-  /** Training accuracy per epoch, 0 to 1. */
-  accuracy: number[];
-  /** Validation loss per epoch (empty without `validation`). */
-  valLoss: number[];
-  /** Validation accuracy per epoch, 0 to 1 (empty without `validation`). */
-  valAccuracy: number[];
-  /** True when the signal stopped training early (the model holds the weights of the last full batch). */
-  aborted: boolean;
-  /** Threads the run trained on: `threads` of fit, or 1 when it fell back (with a notice) or was not asked. */
-  threads: number;
+/** `validationSplit` with a seeded shuffle: `fraction` of the samples, drawn at random with `seed`. */
+export interface ValidationSplit {
+  fraction: number;
+  seed: number;
 }
 
 /**
@@ -94,14 +52,34 @@ export interface FitOptions {
   workerUrl?: URL | string;
   /** Receives one-line notices (default console.warn). */
   warn?: (message: string) => void;
-  /** Default 32. */
+  /**
+   * Samples per optimizer step. Default: the preset's recipe (modern 32, classic 1), at most the number of
+   * training samples; an explicit value larger than that is an error.
+   */
   batchSize?: number;
   /** An optimizer spec (`adam()`, `sgd({...})`, `sdlm()`), or one bound earlier to continue its state. */
   optimizer?: OptimizerSpec | Optimizer;
   /** Learning rate per epoch; default the optimizer's own (constant, or the paper's for SDLM). */
   schedule?: Schedule;
-  /** Data evaluated at the end of every epoch (`valLoss`, `valAccuracy`); none by default. */
+  /** Data scored after every epoch (`valLoss`, `valAccuracy` in the log). Not with `validationSplit`. */
   validation?: ImageData;
+  /**
+   * Holds out part of the training data to validate on, as Keras does: `0.1` takes the LAST 10% of the
+   * samples, in their order (the rest trains); `{ fraction: 0.1, seed: 1 }` draws that 10% at random with
+   * the seed instead (copies the samples). At least one sample on each side. Not with `validation`.
+   */
+  validationSplit?: number | ValidationSplit;
+  /**
+   * Keras-style hooks, one object or an array, called in order: onTrainBegin, onEpochBegin, onBatchBegin,
+   * onBatchEnd, onEpochEnd, onTrainEnd. A hook that returns a promise is awaited. See `earlyStopping`,
+   * `reduceLrOnPlateau`.
+   */
+  callbacks?: Callback | readonly Callback[];
+  /**
+   * Progress in Node, on stderr: 1 (or true) a progress bar per epoch and a line with each epoch's log
+   * (on a terminal; otherwise the lines only), 2 the lines only, 0 nothing (default). Browsers print nothing.
+   */
+  verbose?: Verbosity;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
   /** Seed for shuffling, dropout and SDLM sampling (default 0). */
@@ -110,10 +88,10 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Stops training at the next batch boundary; fit then resolves with `aborted: true`. */
   signal?: AbortSignal;
-  /** Called after every optimizer step. */
-  onBatchEnd?: (info: BatchInfo) => void;
-  /** Called at the end of every epoch, after validation. */
-  onEpochEnd?: (result: EpochResult) => void;
+  /** Shorthand for `callbacks: { onBatchEnd }` (called before `callbacks`; awaited when it returns a promise). */
+  onBatchEnd?: (info: BatchInfo) => unknown;
+  /** Shorthand for `callbacks: { onEpochEnd }`. */
+  onEpochEnd?: (result: EpochResult) => unknown;
   /** Yield to the event loop at least this often (ms) so UIs and abort signals stay live (default 50). */
   yieldEveryMs?: number;
   /**
@@ -140,10 +118,20 @@ export interface FitOptions {
    * equal up to float32 summation order).
    */
   resume?: boolean | Uint8Array;
-  /** @internal Where an interrupted run stopped (set by `LeNet5.fit` from a checkpoint). */
+}
+
+/** What `LeNet5.fit` passes to the loop besides the user's options (not part of the public API). */
+export interface LoopOptions extends FitOptions {
+  /** Where an interrupted run stopped (from a checkpoint). */
   resumeFrom?: TrainingProgress;
-  /** @internal Serialises and stores a checkpoint (set by `LeNet5.fit`). */
+  /** Serialises and stores a checkpoint. */
   onCheckpoint?: (progress: TrainingProgress) => Promise<void>;
+  /** The checkpoint `resumeFrom` came from, for notices. */
+  resumeSource?: string;
+  /** The preset's batch size, used (clamped to the data) when `batchSize` is not given. */
+  defaultBatchSize?: number;
+  /** Reads and sets the weights for TrainingControl (default: the model's params block). */
+  weights?: { get(): Float32Array; set(values: ArrayLike<number>): void };
 }
 
 /** Where and how often `fit` writes checkpoints (see `FitOptions.checkpoint`). */
@@ -211,7 +199,7 @@ export interface BatchGradients {
 }
 
 /** The gradient of each batch computed on the model, on this thread. */
-export function onThisThread(model: Sequential, data: Dataset): BatchGradients {
+export function onThisThread(model: Sequential, data: AnyDataset): BatchGradients {
   const out: BatchResult = { loss: 0, correct: 0 };
   return {
     threads: 1,
@@ -238,20 +226,44 @@ function isOptimizer(o: OptimizerSpec | Optimizer): o is Optimizer {
   return typeof (o as Optimizer).step === 'function';
 }
 
+/** The training and validation sets of `validationSplit` (see FitOptions). */
+export function splitValidation(data: AnyDataset, split: number | ValidationSplit): [AnyDataset, AnyDataset] {
+  const seeded = typeof split === 'object' && split !== null;
+  const fraction = seeded ? split.fraction : split;
+  if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) {
+    throw new InvalidArgumentError(`fit: validationSplit must be a fraction in (0, 1)${seeded ? '' : ' or { fraction, seed }'}, got ${
+      String(fraction)}`);
+  }
+  if (seeded && !Number.isInteger(split.seed)) {
+    throw new InvalidArgumentError(`fit: validationSplit.seed must be an integer, got ${String(split.seed)}`);
+  }
+  const held = Math.round(fraction * data.count);
+  if (held < 1 || held >= data.count) {
+    throw new InvalidArgumentError(`fit: validationSplit ${fraction} of ${data.count} samples leaves ${held} to validate and ` +
+      `${data.count - held} to train; each needs at least one`);
+  }
+  return data.split(data.count - held, seeded ? { seed: split.seed } : {});
+}
+
 /** Trains `model` in place. */
-export async function fit(model: Sequential, train: ImageData, opts: FitOptions = {}): Promise<History> {
+export async function fit(model: Sequential, train: ImageData, opts: LoopOptions = {}): Promise<History> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new InvalidArgumentError(`fit: threads must be an integer in [1, 64], got ${String(threads)}`);
   }
-  const data = asDataset(train, model, 'training data');
-  const validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
+  let data = asDataset(train, model, 'training data');
+  let validation = opts.validation === undefined ? undefined : asDataset(opts.validation, model, 'validation data');
+  if (opts.validationSplit !== undefined) {
+    if (validation !== undefined) throw new InvalidArgumentError('fit: pass validation or validationSplit, not both');
+    [data, validation] = splitValidation(data, opts.validationSplit);
+  }
   const epochs = opts.epochs ?? 1;
-  const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new InvalidArgumentError(`fit: epochs must be an integer >= 1, got ${String(epochs)}`);
   }
   if (data.count === 0) throw new InvalidArgumentError('fit: the training data is empty; pass at least one sample');
+  // The default follows the data: a 2-sample set trains in batches of 2, with no error about a size never asked for.
+  const batchSize = opts.batchSize ?? Math.min(opts.defaultBatchSize ?? 32, data.count);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count) {
     throw new InvalidArgumentError(`fit: batchSize must be an integer >= 1 and at most ${data.count} (the number of training ` +
       `samples), got ${String(batchSize)}`);
@@ -285,6 +297,11 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     }
   }
   const first = resume?.fitStart ?? opts.initialEpoch ?? 0;
+  if (resume !== undefined && resume.epoch >= first + epochs) {
+    (opts.warn ?? ((m: string) => console.warn(m)))(`lenet5: ${opts.resumeSource ?? 'the checkpoint'} is the checkpoint of a finished ` +
+      `run (epoch ${resume.epoch - first} of ${epochs}); nothing left to train. To train again, delete it or pass resume: false; ` +
+      'to train longer, raise epochs');
+  }
   const order = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
   const batches = Math.ceil(data.count / batchSize);
@@ -299,19 +316,69 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
     if (opts.onCheckpoint) await opts.onCheckpoint(p);
   };
 
+  const callbacks: Callback[] = [];
+  const verbose = await verboseCallback(opts.verbose);
+  if (verbose !== null) callbacks.push(verbose);
+  if (opts.onBatchEnd !== undefined || opts.onEpochEnd !== undefined) {
+    callbacks.push({
+      ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
+      ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
+    });
+  }
+  const given = opts.callbacks;
+  if (given !== undefined) {
+    const list = Array.isArray(given) ? given : [given as Callback];
+    list.forEach((c, i) => {
+      if (c === null || typeof c !== 'object') {
+        throw new InvalidArgumentError(`fit: callbacks${Array.isArray(given) ? `[${i}]` : ''} must be an object with hooks ` +
+          `(onEpochEnd, ...), got ${c === null ? 'null' : typeof c}`);
+      }
+    });
+    callbacks.push(...list);
+  }
+  let stopReason: 'earlyStopping' | 'callback' | null = null;
+  const weights = opts.weights ?? { get: () => model.getParams(), set: (v: ArrayLike<number>) => model.setParams(v) };
+  const control: TrainingControl = {
+    stop(reason = 'callback') {
+      if (reason !== 'earlyStopping' && reason !== 'callback') {
+        throw new InvalidArgumentError(`stop: reason must be 'earlyStopping' or 'callback', got ${String(reason)}`);
+      }
+      stopReason ??= reason;
+    },
+    get stopRequested() {
+      return stopReason !== null;
+    },
+    lrScale: 1,
+    getWeights: () => weights.get(),
+    setWeights: (v) => weights.set(v),
+  };
+  const hook = callbacks.length === 0 ? null : callHooks;
+
   // Last before the loop, so that nothing between starting the workers and the finally can throw.
   const source = threads === 1 ? onThisThread(model, data) : await onThreads(model, data, threads, batchSize, opts);
-  const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], aborted: false, threads: source.threads };
+  const history: History = {
+    epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], stopReason: 'completed', aborted: false, threads: source.threads,
+  };
+  const startEpoch = resume?.epoch ?? first;
   try {
-    for (let e = resume?.epoch ?? first; e < first + epochs; e++) {
+    if (hook) {
+      await hook(callbacks, 'onTrainBegin', { epochs, initialEpoch: first, batchSize, batches, samples: data.count,
+        validationSamples: validation?.count ?? 0 }, control);
+    }
+    for (let e = startEpoch; e < first + epochs && stopReason === null; e++) {
       if (opts.signal?.aborted) {
         history.aborted = true;
         break;
       }
-      const t0 = now();
       // One stream per (seed, epoch): fit(2 epochs) and fit(1) + fit(1) draw the same numbers.
       const rng = new Rng(mixSeed(seed, e));
-      const lr = schedule(e);
+      const scale = control.lrScale;
+      if (!(typeof scale === 'number' && scale >= 0 && Number.isFinite(scale))) {
+        throw new InvalidArgumentError(`fit: a callback set lrScale to ${String(scale)}; it must be a finite number >= 0`);
+      }
+      const lr = schedule(e) * scale;
+      if (hook) await hook(callbacks, 'onEpochBegin', { epoch: e, lr, batches }, control);
+      const t0 = now();
       if (!(Number.isFinite(lr) && lr >= 0)) {
         throw new InvalidArgumentError(`fit: the learning rate of epoch ${e + 1} is ${lr}; it must be a finite number >= 0`);
       }
@@ -320,6 +387,7 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       let correct = 0;
       let seen = 0;
       let b0 = 0;
+      let partial = false;
       if (resume !== undefined && e === resume.epoch && resume.batch > 0) {
         // Mid-epoch: the optimizer state (SDLM's h_kk included) came from the checkpoint.
         rng.state = resume.rng;
@@ -333,6 +401,10 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
       for (let b = b0; b < batches; b++) {
         const start = b * batchSize;
         const N = Math.min(batchSize, data.count - start);
+        if (hook) {
+          const p = hook(callbacks, 'onBatchBegin', { epoch: e, batch: b, batches, size: N }, control);
+          if (p) await p;
+        }
         // Awaited only when the batch ran on other threads: one thread stays synchronous step to step.
         const pending = source.gradients(start, N, order, e, rng.u32());
         const { loss, correct: right } = pending instanceof Promise ? await pending : pending;
@@ -346,7 +418,10 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
         optimizer.step(lr, N);
         lossSum += loss * N;
         seen += N;
-        opts.onBatchEnd?.({ epoch: e, batch: b, batches, loss, lr });
+        if (hook) {
+          const p = hook(callbacks, 'onBatchEnd', { epoch: e, batch: b, batches, loss, lr }, control);
+          if (p) await p;
+        }
         if (every !== undefined && optimizer.steps % every === 0 && b + 1 < batches) {
           checkWeights();
           await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
@@ -356,6 +431,10 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
           lastYield = now();
         }
         if (opts.signal?.aborted) break;
+        if (stopReason !== null && b + 1 < batches) {
+          partial = true;
+          break;
+        }
       }
       checkWeights();
       const seconds = (now() - t0) / 1000;
@@ -363,13 +442,18 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
         history.aborted = true;
         break;
       }
+      // A batch hook stopped the run mid-epoch: the unfinished epoch is not recorded.
+      if (partial) break;
       const result = recordEpoch(history, model, validation,
         { epoch: e, loss: lossSum / seen, accuracy: correct / seen, lr, seconds, samplesPerSecond: seen / seconds });
       // Batch 0 of the next epoch: a resumed run starts that epoch afresh (its stream comes from seed and epoch).
       if (opts.onCheckpoint) await checkpoint(progress(e + 1, 0, rng, 0, 0, 0));
-      opts.onEpochEnd?.(result);
+      if (hook) await hook(callbacks, 'onEpochEnd', result, control);
     }
+    history.stopReason = history.aborted ? 'aborted' : stopReason ?? 'completed';
+    if (hook) await hook(callbacks, 'onTrainEnd', history, control);
   } finally {
+    verbose?.close();
     await source.close();
   }
   return history;
@@ -380,8 +464,8 @@ export async function fit(model: Sequential, train: ImageData, opts: FitOptions 
  * (default console.warn) where they cannot run: the js backend, no isolation or SharedArrayBuffer, no
  * shared-memory kernels.
  */
-async function onThreads(model: Sequential, data: Dataset, threads: number, batchSize: number,
-  opts: FitOptions): Promise<BatchGradients> {
+async function onThreads(model: Sequential, data: AnyDataset, threads: number, batchSize: number,
+  opts: LoopOptions): Promise<BatchGradients> {
   const why = model.backend.name !== 'wasm' ? `the ${model.backend.name} backend runs on one thread` : threadsUnavailable();
   // Imported here, on first use: the threads code is a chunk of its own, which its Web Workers load (parallel.ts).
   const pooled = why === null
@@ -394,7 +478,7 @@ async function onThreads(model: Sequential, data: Dataset, threads: number, batc
 }
 
 /** Scores the epoch on the validation data (if any) and appends it to the history. */
-export function recordEpoch(history: History, model: Sequential, validation: Dataset | undefined,
+export function recordEpoch(history: History, model: Sequential, validation: AnyDataset | undefined,
   result: EpochResult): EpochResult {
   if (validation !== undefined) {
     const v = evaluate(model, validation);

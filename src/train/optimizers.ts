@@ -3,7 +3,7 @@
  * and their bound state. Every update is one kernel call over the flat params/grads/state ranges.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { Dataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Region } from '../memory.js';
 import type { Rng } from '../random.js';
@@ -95,9 +95,7 @@ export function sdlm(opts: SdlmOptions = {}): OptimizerSpec {
 export interface EpochContext {
   /** The model being trained. */
   model: Sequential;
-  /** The training data. */
-  data: Dataset;
-  /** The run's seeded random stream (SDLM draws its samples from it). */
+  data: AnyDataset;
   rng: Rng;
   /** The 0-based epoch about to run. */
   epoch: number;
@@ -197,7 +195,7 @@ export function createOptimizer(spec: OptimizerSpec, model: Sequential): Optimiz
  * derivative of the loss w.r.t. each parameter (shared weights summed over their connections).
  * Accumulates in the grads block (which the next step zeroes anyway), then averages into `hkk`.
  */
-export function estimateHessianDiagonal(model: Sequential, data: Dataset, rng: Rng, samples: number,
+export function estimateHessianDiagonal(model: Sequential, data: AnyDataset, rng: Rng, samples: number,
   hkk: Region): void {
   const n = Math.min(samples, data.count);
   const order = new Uint32Array(n);

@@ -35,10 +35,10 @@ import type { Backend } from '../backend/backend.js';
 import { createJsBackend } from '../backend/js-backend.js';
 import { threadsModule } from '../backend/load.js';
 import { createWasmBackend } from '../backend/wasm-backend.js';
-import type { Dataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { DisposedError, InvalidArgumentError, PlatformError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
-import { countCorrect, firstNonFiniteActivation, type BatchPrediction } from '../models/inference.js';
+import { BatchPrediction, checkImages, countCorrect, firstNonFiniteActivation, scoreKind } from '../models/inference.js';
 import type { BatchGradients, BatchResult } from './fit.js';
 import {
   CMD, CMD_EXIT, CMD_FORWARD, CMD_TRAIN, CTRL_BYTES, CTRL_INTS, DONE, FAILED, GEN, SEED, SHARDS, sequentialFromConfig,
@@ -215,7 +215,7 @@ export class ReplicaPool {
  * each replica's shard, copy the model's weights into replica 0 (the workers copy them from there), run
  * forward, loss and backward on every thread, then fold the shard gradients into the model's grads.
  */
-export async function threadedGradients(model: Sequential, data: Dataset, threads: number, capacity: number,
+export async function threadedGradients(model: Sequential, data: AnyDataset, threads: number, capacity: number,
   workerUrl?: URL | string): Promise<BatchGradients | null> {
   const pool = await ReplicaPool.create(model, threads, capacity, workerUrl);
   if (pool === null) return null;
@@ -294,18 +294,12 @@ export class ParallelPredictor {
   }
 
   /** The labels and scores predictBatch gives, computed over the threads. */
-  async predict(images: ArrayLike<number>, count: number): Promise<BatchPrediction> {
+  async predict(images: ArrayLike<number>, count?: number): Promise<BatchPrediction> {
     if (this.pool.isClosed) {
       throw new DisposedError('predict: this predictor was closed; create a new one with net.predictor({ threads })');
     }
     const model = this.model;
-    const [h, w] = model.imageSize;
-    if (!Number.isInteger(count) || count < 0) {
-      throw new InvalidArgumentError(`predict: count must be an integer >= 0, got ${String(count)}`);
-    }
-    if (images.length < count * h * w) {
-      throw new InvalidArgumentError(`predict: ${count} images of ${h}x${w} need ${count * h * w} values, got ${images.length}`);
-    }
+    count = checkImages(model, images, count);
     const { pool, capacity } = this;
     const threads = pool.threads;
     const C = model.classes;
@@ -331,8 +325,7 @@ export class ParallelPredictor {
         at += n;
       }
     }
-    const last = model.layers[model.layers.length - 1]!.type;
-    return { count, classes: C, labels, scores, kind: last === 'rbf' ? 'penalties' : last === 'softmax' ? 'probabilities' : 'scores' };
+    return new BatchPrediction(count, C, labels, scores, scoreKind(model));
   }
 
   close(): Promise<void> {

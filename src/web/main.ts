@@ -262,7 +262,7 @@ function buildOutputPanel(): void {
 }
 
 function showOutput(p: Prediction): void {
-  const classic = p.penalties !== undefined;
+  const classic = p.kind === 'penalties';
   const s = p.scores;
   if (classic) {
     let max = 0;

@@ -37,10 +37,11 @@ describe('model files are data, never code', () => {
       for (const [what, re] of [
         ['eval', /\beval\s*\(/],
         ['Function constructor', /\bnew\s+Function\b|\bFunction\s*\(/],
-        // One exception, src/platform/node-builtin.ts: `import(specifier)` where specifier is 'node:' + name,
-        // Node's own modules only (checked below).
-        ['computed dynamic import', rel === 'src/platform/node-builtin.ts'
-          ? /\bimport\s*\((?!\s*specifier\s*\))/
+        // Two exceptions: src/platform/node-builtin.ts, `import(specifier)` where specifier is 'node:' + name,
+        // Node's own modules only; src/platform/node-package.ts, `import(name)` of a fixed list of lenet5's own
+        // dependencies (both checked below).
+        ['computed dynamic import', rel === 'src/platform/node-builtin.ts' ? /\bimport\s*\((?!\s*specifier\s*\))/
+          : rel === 'src/platform/node-package.ts' ? /\bimport\s*\((?!\s*name\s*\))/
           : /\bimport\s*\(\s*(?!['"][^'"]+['"]\s*\))/],
         ['require', /\brequire\s*\(/],
         ['setTimeout with a string', /\bset(Timeout|Interval)\s*\(\s*['"`]/],
@@ -52,6 +53,11 @@ describe('model files are data, never code', () => {
     const builtin = readFileSync(join(repo, 'src/platform/node-builtin.ts'), 'utf8');
     expect(builtin).toContain('const specifier = `node:${name}`;');
     expect(builtin.match(/specifier\s*=/g)).toHaveLength(1);
+    // nodePackage loads only the listed packages, and checks the list at run time.
+    const pkg = readFileSync(join(repo, 'src/platform/node-package.ts'), 'utf8');
+    expect(pkg).toContain("export const NODE_PACKAGES = ['cli-progress'] as const;");
+    expect(pkg).toContain('if (!NODE_PACKAGES.includes(name)) throw');
+    expect(pkg.replace(/\/\*[\s\S]*?\*\//g, '').match(/\bimport\s*\(\s*name\s*\)/g)).toHaveLength(1);
   });
 });
 

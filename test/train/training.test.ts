@@ -183,11 +183,12 @@ describe('fit', () => {
 
     const classic = LeNet5.classic({ seed: 1 });
     const c = classic.predict(test.image(1));
-    expect(c.penalties).toHaveLength(10);
-    expect(c.label).toBe(c.penalties!.indexOf(Math.min(...c.penalties!)));
+    expect(c.kind).toBe('penalties');
+    expect(c.scores).toHaveLength(10);
+    expect(c.label).toBe(c.scores.indexOf(Math.min(...c.scores)));
     // Floats in [0, 1] give the same result as the bytes they came from.
     const asFloat = Float32Array.from(test.image(1), (v) => v / 255);
-    expectClose(classic.predict(asFloat).penalties!, c.penalties!, { atol: 1e-4, rtol: 1e-5, label: 'float input' });
+    expectClose(classic.predict(asFloat).scores, c.scores, { atol: 1e-4, rtol: 1e-5, label: 'float input' });
     expect(() => classic.predict(new Uint8Array(100))).toThrow(/28x28 = 784 values, got 100/);
     // More images than the batch capacity run in several batches with the same results.
     const big = modern.predictBatch(test.images, 70);

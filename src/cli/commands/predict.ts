@@ -12,34 +12,46 @@ export interface PredictOptions {
   backend: BackendName;
 }
 
-/** Softmax of the negated RBF penalties: the classic model's scores as a distribution (cf. Eq. 9). */
-function penaltiesToProbabilities(pen: Float32Array): number[] {
-  const m = Math.min(...pen);
-  const e = Array.from(pen, (y) => Math.exp(-(y - m)));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
+/**
+ * One result per file, with the fields of `net.predict`: `label`, `probabilities` (classic: the softmax of
+ * the negated RBF penalties), `scores` (the network's outputs) and `kind` (what the scores are). `digit` is
+ * the label under its earlier name.
+ */
+export interface PredictEntry {
+  file: string;
+  label: number;
+  digit: number;
+  kind: 'probabilities' | 'penalties' | 'scores';
+  probabilities: number[];
+  scores: number[];
+}
+
+const list = (v: ArrayLike<number>, digits: number): string => Array.from(v, (y, i) => `${i}:${y.toFixed(digits)}`).join(' ');
+
+/** The text line of one result: probabilities with a percentage; RBF penalties as penalties (lower is better), no percentage. */
+export function predictionLine(e: PredictEntry): string {
+  if (e.kind === 'penalties') {
+    return `${e.file}: ${e.label} (least RBF penalty, ${e.scores[e.label]!.toFixed(1)})  penalties, lower is better: ${list(e.scores, 1)}`;
+  }
+  const scores = e.kind === 'scores' ? `  scores ${list(e.scores, 3)}` : '';
+  return `${e.file}: ${e.label} (${(100 * e.probabilities[e.label]!).toFixed(1)}%)  probabilities ${list(e.probabilities, 3)}${scores}`;
 }
 
 export async function predict(files: string[], o: PredictOptions, out: Output): Promise<void> {
   const net = o.modelFile
     ? await loadModel(o.modelFile, { backend: o.backend })
     : await LeNet5.pretrained(o.pretrained, { backend: o.backend });
-  const predictions = [];
+  const predictions: PredictEntry[] = [];
   const text: string[] = [];
   for (const file of files) {
     const img = await imageFileToMnist(file);
     const p = net.predict(img.data);
-    const probabilities = p.probabilities ? Array.from(p.probabilities) : penaltiesToProbabilities(p.scores);
-    const entry: { file: string; digit: number; probabilities: number[]; penalties?: number[] } = {
-      file, digit: p.label, probabilities,
+    const entry: PredictEntry = {
+      file, label: p.label, digit: p.label, kind: p.kind, probabilities: Array.from(p.probabilities), scores: Array.from(p.scores),
     };
-    if (p.penalties) entry.penalties = Array.from(p.penalties);
     predictions.push(entry);
     if (o.show) text.push(textArt(img.data, img.width, img.height));
-    const scores = p.penalties
-      ? `RBF penalties ${Array.from(p.penalties, (y, i) => `${i}:${y.toFixed(1)}`).join(' ')}`
-      : `probabilities ${probabilities.map((q, i) => `${i}:${q.toFixed(3)}`).join(' ')}`;
-    text.push(`${file}: ${p.label} (${(100 * probabilities[p.label]!).toFixed(1)}%)  ${scores}`);
+    text.push(predictionLine(entry));
   }
   out.result({ predictions }, text.join('\n'));
 }
