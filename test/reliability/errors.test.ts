@@ -213,9 +213,22 @@ describe(`${cases.length} distinct bad inputs, each a typed error that says what
     const { NotInitializedError: Fresh404 } = await import('../../src/errors.js');
     expect(() => fresh.createBackend()).toThrow(Fresh404);
     expect(() => Fresh.modern()).toThrow(/call `await init\(\)` before creating a model/);
+    // A second copy of the module throws a different class object, so callers who hold the package's
+    // class (or another copy's) recognise it by name and code: both match the package's class.
+    let err: unknown;
+    try {
+      Fresh.modern();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Fresh404);
+    expect(Fresh404).not.toBe(NotInitializedError);
+    const mine = new NotInitializedError('x');
+    expect((err as Error).name).toBe(mine.name);
+    expect((err as NotInitializedError).code).toBe(mine.code);
+    expect(mine.code).toBe('E_NOT_INITIALIZED');
     // The js backend needs no init.
     expect(Fresh.modern({ backend: 'js' }).paramCount()).toBe(61706);
-    expect(NotInitializedError).toBeDefined();
   });
 });
 
