@@ -3,7 +3,8 @@
  *
  * The data folder is `$LENET5_DATA_DIR` when set (it must then exist: a wrong path fails every suite that
  * imports this module instead of quietly testing less), else `../shared/data` beside the repository when
- * that exists, else none. Inside it: `fashion-mnist/` (the four IDX gz files), `mnist-train/` (MNIST's two
+ * that exists, else none. With `LENET5_REQUIRE_DATA=1` (CI, when the shared folder is there) a missing
+ * dataset fails the same way. Inside it: `fashion-mnist/` (the four IDX gz files), `mnist-train/` (MNIST's two
  * training files only) and `digits/digits.png`.
  *
  * Everything is read through the library's own loaders with a folder (`{ dir }`) and `download: false`,
@@ -56,11 +57,16 @@ export interface Source {
   said: string;
 }
 
+/** LENET5_REQUIRE_DATA=1 (set by .ci/run with the shared folder): a missing dataset is an error, not a substitution. */
+const REQUIRED = process.env['LENET5_REQUIRE_DATA'] === '1';
+
 function source(title: string, sub: string): Source {
-  if (DATA_ROOT.dir === null) return { dir: null, said: `${title} not found (${DATA_ROOT.how})` };
-  const dir = join(DATA_ROOT.dir, sub);
-  if (!isDir(dir)) return { dir: null, said: `${title} not found (no ${sub}/ in ${DATA_ROOT.how})` };
-  return { dir, said: `${title} from ${dir} (${DATA_ROOT.how.split(' ')[0]})` };
+  const missing = DATA_ROOT.dir === null ? `${title} not found (${DATA_ROOT.how})`
+    : !isDir(join(DATA_ROOT.dir, sub)) ? `${title} not found (no ${sub}/ in ${DATA_ROOT.how})`
+    : null;
+  if (missing === null) return { dir: join(DATA_ROOT.dir!, sub), said: `${title} from ${join(DATA_ROOT.dir!, sub)} (${DATA_ROOT.how.split(' ')[0]})` };
+  if (REQUIRED) throw new Error(`LENET5_REQUIRE_DATA=1: ${missing}`);
+  return { dir: null, said: missing };
 }
 
 /** Fashion-MNIST's folder (60,000 + 10,000); an incomplete folder makes the loader fail, naming the file. */
