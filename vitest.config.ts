@@ -42,6 +42,9 @@ export default defineConfig({
     maxWorkers: 2,
     // A test without a single assertion fails: nothing passes by checking nothing.
     expect: { requireAssertions: true },
+    // V8 flags for the workers, for test/relaxed.test.ts's rerun of test/kernels: vitest's --execArgv sets
+    // the root config only, which the projects do not read.
+    execArgv: process.env['LENET5_VITEST_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT] } },
