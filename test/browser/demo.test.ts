@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, LeNet5, loadDigits } from '../../src/index.node.js';
 import type { DemoState } from '../../src/web/main.js';
-import { FASHION, say, skipNote } from '../util/data.js';
+import { FASHION, say, skipNote, skipTag } from '../util/data.js';
 import { artifactsDir, CHROMIUM_RUNS, chromiumNote, describeInChromium, drawStrokes, launchChromium, ROOT, watchPage, type Browser } from './helpers.js';
 
 // Fashion-MNIST's four files, from the data folder (test/util/data.ts); the page checks them against the
@@ -404,7 +404,7 @@ describeInChromium('the demo page in Chromium' + chromiumNote, () => {
   });
 
   it.skipIf(FASHION.dir === null)(
-    `trains on Fashion-MNIST fetched from a base URL (gzip and checksums checked in the worker)${FASHION.dir === null ? ` [${skipNote(FASHION, 'this')}]` : ''}`, async () => {
+    `trains on Fashion-MNIST fetched from a base URL (gzip and checksums checked in the worker)${skipTag(FASHION)}`, async () => {
       mkdirSync(join(outDir, 'fashion-mnist'));
       for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
         copyFileSync(join(FASHION.dir!, `${f}.gz`), join(outDir, 'fashion-mnist', `${f}.gz`));

@@ -11,7 +11,7 @@ import { writeIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, MNIST } from '../../src/data/mnist.js';
 import type { Progress } from '../../src/data/mnist.js';
 import { defaultCacheDir, loadFashionMnist, loadMnist } from '../../src/data/mnist.node.js';
-import { digitsTrainTest, FASHION, MNIST_TRAIN, loadFashion, loadMnistTrain, say, skipNote } from '../util/data.js';
+import { digitsTrainTest, FASHION, MNIST_TRAIN, loadFashion, loadMnistTrain, say, skipNote, skipTag } from '../util/data.js';
 import { startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
@@ -88,10 +88,14 @@ describe('paths and specs', () => {
 });
 
 describe('local folders', () => {
-  if (FASHION.dir === null) say(`loader tests: ${skipNote(FASHION, 'the full Fashion-MNIST check')}; the t10k folder and download tests use ${T10K_WHAT.replace(', in place of Fashion-MNIST', '')}`);
-  if (MNIST_TRAIN.dir === null) say(`loader tests: ${skipNote(MNIST_TRAIN, "the MNIST training set check")}`);
+  // One line for the file: what it skipped, and what stood in for Fashion-MNIST's t10k files.
+  const notes = [
+    ...(FASHION.dir === null ? [`${skipNote(FASHION, 'the full Fashion-MNIST check')}; the t10k folder and download tests use the held-out packaged digits as t10k files instead`] : []),
+    ...(MNIST_TRAIN.dir === null ? [skipNote(MNIST_TRAIN, 'the MNIST training set check')] : []),
+  ];
+  if (notes.length > 0) say(`loader tests: ${notes.join('; ')}`);
 
-  test.skipIf(FASHION.dir === null)(`the full Fashion-MNIST from its gzip files: 60,000 + 10,000, balanced classes${FASHION.dir === null ? ` [${skipNote(FASHION, 'this')}]` : ''}`, async () => {
+  test.skipIf(FASHION.dir === null)(`the full Fashion-MNIST from its gzip files: 60,000 + 10,000, balanced classes${skipTag(FASHION)}`, async () => {
     const { train, test: t } = await loadFashion();
     expect([train.count, train.height, train.width]).toEqual([60000, 28, 28]);
     expect(t.count).toBe(10000);
@@ -101,7 +105,7 @@ describe('local folders', () => {
     expect(train.name).toBe('fashion-mnist-train');
   });
 
-  test.skipIf(MNIST_TRAIN.dir === null)(`MNIST's training set alone (split: 'train'): 60,000 digits with the published class counts${MNIST_TRAIN.dir === null ? ` [${skipNote(MNIST_TRAIN, 'this')}]` : ''}`, async () => {
+  test.skipIf(MNIST_TRAIN.dir === null)(`MNIST's training set alone (split: 'train'): 60,000 digits with the published class counts${skipTag(MNIST_TRAIN)}`, async () => {
     const train = await loadMnistTrain();
     expect([train.count, train.height, train.width]).toEqual([60000, 28, 28]);
     expect(Array.from(train.classCounts())).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);

@@ -55,6 +55,8 @@ export interface Source {
   dir: string | null;
   /** `found in ...` or `not found (...)`, for the `[real data]` line. */
   said: string;
+  /** Its folder's name inside the data folder. */
+  sub: string;
 }
 
 /** LENET5_REQUIRE_DATA=1 (set by .ci/run with the shared folder): a missing dataset is an error, not a substitution. */
@@ -64,9 +66,9 @@ function source(title: string, sub: string): Source {
   const missing = DATA_ROOT.dir === null ? `${title} not found (${DATA_ROOT.how})`
     : !isDir(join(DATA_ROOT.dir, sub)) ? `${title} not found (no ${sub}/ in ${DATA_ROOT.how})`
     : null;
-  if (missing === null) return { dir: join(DATA_ROOT.dir!, sub), said: `${title} from ${join(DATA_ROOT.dir!, sub)} (${DATA_ROOT.how.split(' ')[0]})` };
+  if (missing === null) return { dir: join(DATA_ROOT.dir!, sub), said: `${title} from ${join(DATA_ROOT.dir!, sub)} (${DATA_ROOT.how.split(' ')[0]})`, sub };
   if (REQUIRED) throw new Error(`LENET5_REQUIRE_DATA=1: ${missing}`);
-  return { dir: null, said: missing };
+  return { dir: null, said: missing, sub };
 }
 
 /** Fashion-MNIST's folder (60,000 + 10,000); an incomplete folder makes the loader fail, naming the file. */
@@ -83,9 +85,14 @@ export function say(line: string): void {
   console.log(`[real data] ${line}`);
 }
 
-/** The text for a test that skips without `source`: put it in the test's name too. */
+/** What a suite skips without `src`, for its `[real data]` line. */
 export function skipNote(src: Source, what: string): string {
-  return `skipped ${what}: ${src.said}; set LENET5_DATA_DIR to run it`;
+  return `skipped ${what}: ${src.said}; point LENET5_DATA_DIR at a folder with ${src.sub}/ to run it`;
+}
+
+/** For the name of a test that needs `src`: empty when it runs, else why it is skipped. */
+export function skipTag(src: Source): string {
+  return src.dir !== null ? '' : ` [skipped: ${src.said}; point LENET5_DATA_DIR at a folder with ${src.sub}/ to run it]`;
 }
 
 export function loadFashion(): Promise<{ train: Dataset; test: Dataset }> {
