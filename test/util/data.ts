@@ -1,11 +1,12 @@
 /**
  * Real data for the tests, resolved in one place.
  *
- * The data folder is `$LENET5_DATA_DIR` when set (it must then exist: a wrong path fails every suite that
- * imports this module instead of quietly testing less), else `../shared/data` beside the repository when
- * that exists, else none. With `LENET5_REQUIRE_DATA=1` (CI, when the shared folder is there) a missing
- * dataset fails the same way. Inside it: `fashion-mnist/` (the four IDX gz files), `mnist-train/` (MNIST's two
- * training files only) and `digits/digits.png`.
+ * The data folder is `$LENET5_DATA_DIR` when set (a relative path counts from the repository root; the
+ * folder must then exist: a wrong path fails every suite that imports this module instead of quietly
+ * testing less), else `../shared/data` beside the repository when that exists, else none. Inside it:
+ * `fashion-mnist/` (the four IDX gz files), `mnist-train/` (MNIST's two training files only) and
+ * `digits/digits.png`. With `LENET5_REQUIRE_DATA=1` (.ci/run, when the shared folder is there) a missing
+ * dataset fails the same way.
  *
  * Everything is read through the library's own loaders with a folder (`{ dir }`) and `download: false`,
  * so no test ever reaches for the network. When a dataset is absent, a suite either substitutes the
