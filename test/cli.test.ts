@@ -1,19 +1,24 @@
 /**
  * The `lenet5` command as users run it: a subprocess of the built CLI (dist/, made by `npm test`'s build).
- * Happy paths on the bundled digits, --json shapes, exit codes and one-line errors.
+ * Happy paths on the bundled digits, --json shapes, exit codes and one-line errors. The children run
+ * offline (test/util/offline.mjs refuses every non-loopback connection), so the default data source's
+ * fallback to the digits is what is tested on every machine, and nothing is ever downloaded.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitsSplit } from '../src/cli/data.js';
+import { writeIdx } from '../src/data/idx.js';
+import { FASHION, REPO_ROOT, say } from './util/data.js';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-const cli = join(root, 'dist/cli/main.js');
-const dataDir = process.env.LENET5_DATA_DIR ?? resolve(root, '../shared/data');
+const cli = join(REPO_ROOT, 'dist/cli/main.js');
+const OFFLINE = `--import=${pathToFileURL(join(REPO_ROOT, 'test/util/offline.mjs')).href}`;
 let dir = '';
 
 interface Run {
@@ -24,9 +29,10 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((done) => {
-    // An empty cache dir and no network use: the default data source must fall back to the digits.
+    // An empty cache dir and no network: the default data source must fall back to the digits.
+    const NODE_OPTIONS = [process.env.NODE_OPTIONS, OFFLINE].filter(Boolean).join(' ');
     execFile(process.execPath, [cli, ...args], {
-      cwd: dir, env: { ...process.env, LENET5_CACHE_DIR: join(dir, 'cache') }, maxBuffer: 1 << 24,
+      cwd: dir, env: { ...process.env, NODE_OPTIONS, LENET5_CACHE_DIR: join(dir, 'cache') }, maxBuffer: 1 << 24,
     }, (err, stdout, stderr) => done({ code: err ? (err.code as number) : 0, stdout, stderr }));
   });
 }
@@ -100,6 +106,8 @@ describe('lenet5 CLI', () => {
     const r = await run(['train', '--epochs', '2', '--out', model, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/using the digits bundled with the package/);
+    // It did try MNIST's mirrors, and was refused: the fallback is the offline one.
+    expect(r.stderr).toMatch(/\[offline\] refused a connection to storage\.googleapis\.com:443/);
     const res = lastJson(r);
     expect(res).toMatchObject({ model: 'modern', data: 'digits', epochs: 2, out: model });
     expect(res.testAccuracy).toBeGreaterThan(0.8);
@@ -126,18 +134,33 @@ describe('lenet5 CLI', () => {
     expect(r.stdout).toMatch(/model saved to/);
   });
 
-  it('eval accepts a folder with only the t10k files', async () => {
-    const fashion = join(dataDir, 'fashion-mnist');
-    if (!existsSync(fashion)) return expect.soft(fashion, 'shared data folder missing: skipped').toBeTruthy();
+  it(`eval accepts a folder with only the t10k files (${FASHION.dir !== null ? "Fashion-MNIST's" : 'the packaged digits written as IDX, in place of Fashion-MNIST'})`, async () => {
     const folder = join(dir, 't10k-only');
     mkdirSync(folder);
-    for (const f of ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) copyFileSync(join(fashion, f), join(folder, f));
+    let count: number;
+    if (FASHION.dir !== null) {
+      say(`cli eval: ${FASHION.said}`);
+      for (const f of ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) copyFileSync(join(FASHION.dir, f), join(folder, f));
+      count = 10000;
+    } else {
+      say(`cli eval: ${FASHION.said}: evaluated on the 1,000 held-out bundled digits written as t10k IDX files instead`);
+      const { test } = await digitsSplit();
+      writeFileSync(join(folder, 't10k-images-idx3-ubyte.gz'), gzipSync(writeIdx([test.count, test.height, test.width], test.images)));
+      writeFileSync(join(folder, 't10k-labels-idx1-ubyte.gz'), gzipSync(writeIdx([test.count], test.labels)));
+      count = 1000;
+    }
     const model = join(dir, 'f.lenet5');
     expect((await run(['train', '--data', 'digits', '--epochs', '1', '--out', model])).code).toBe(0);
     const r = await run(['eval', '--model-file', model, '--data', folder, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const confusion = lastJson(r).confusion as number[][];
-    expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+    expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(count);
+    if (FASHION.dir === null) {
+      // The same 1,000 digits through --data digits: the IDX round trip changed nothing.
+      const direct = lastJson(await run(['eval', '--model-file', model, '--data', 'digits', '--json']));
+      expect(lastJson(r).accuracy).toBe(direct.accuracy);
+      expect(lastJson(r).confusion).toEqual(direct.confusion);
+    }
   });
 
   it('predict with the pretrained model agrees with the label on >= 90% of 50 held-out PNG/JPEG digits', async () => {

@@ -5,7 +5,7 @@
  * (e) type-check a consumer under `moduleResolution: "bundler"` and `"node16"`, (f) keep error class names
  * in a minified bundle.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,8 +174,10 @@ describe('the packed package', () => {
       },
       files: [`types-${resolution}.ts`],
     }));
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`],
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`],
       { cwd: dir, encoding: 'utf8' });
+    expect(tsc.status, `tsc under ${resolution}:\n${tsc.stdout}${tsc.stderr}`).toBe(0);
+    expect(tsc.stdout + tsc.stderr).toBe('');
   }, 120_000);
 
   it('keeps error class names in a minified bundle', async () => {

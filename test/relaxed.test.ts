@@ -40,9 +40,11 @@ describe('relaxed-SIMD build', () => {
 
   it('the kernel parity and gradient tests pass on the relaxed build', () => {
     const vitest = new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname;
-    // --execArgv: vitest's workers are separate processes and take their V8 flags from here.
-    const run = spawnSync(process.execPath, [vitest, 'run', 'test/kernels', '--reporter=default', `--execArgv=${FLAG}`], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, LENET5_EXPECT_RELAXED: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+    // vitest's workers are separate processes: vitest.config.ts gives them the V8 flags in
+    // LENET5_VITEST_EXEC_ARGV (the --execArgv option would not reach the projects).
+    const run = spawnSync(process.execPath, [vitest, 'run', 'test/kernels', '--reporter=default'], {
+      cwd: root, encoding: 'utf8',
+      env: { ...process.env, LENET5_VITEST_EXEC_ARGV: FLAG, LENET5_EXPECT_RELAXED: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     });
     expect(run.status, `${run.stdout}\n${run.stderr}`.slice(-4000)).toBe(0);
     expect(run.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed/);

@@ -77,7 +77,7 @@ describe('loadDigits (the packaged digits.png)', () => {
 
   test('a missing sheet is a clear error', async () => {
     await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(DataNotFoundError);
-    await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(/cannot read \/nonexistent\/digits\.png \(ENOENT\); check the path/);
+    await expect(loadDigits({ path: '/nonexistent/digits.png' })).rejects.toThrow(/cannot read \/nonexistent\/digits\.png \(ENOENT\); check the path, or call loadDigits\(\) without one for the packaged copy/);
   });
 
   describe('the browser path (fetch) in Node', () => {

@@ -1,5 +1,4 @@
-/** Shared test helpers for the data layer: where the shared data lives, and a tiny local HTTP server. */
-import { existsSync } from 'node:fs';
+/** Test helpers for the data layer: the repository's assets and a tiny local HTTP server (real data: test/util/data.ts). */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -7,13 +6,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The shared data folder: $LENET5_DATA_DIR, else <repo>/../shared/data. */
-export const DATA_DIR = process.env.LENET5_DATA_DIR ?? resolve(repo, '../shared/data');
-export const FASHION_DIR = join(DATA_DIR, 'fashion-mnist');
-export const HAVE_FASHION = existsSync(join(FASHION_DIR, 't10k-images-idx3-ubyte.gz'));
-/** Appended to the names of suites that need the shared data, so a skip says why. */
-export const NEEDS_DATA = HAVE_FASHION ? '' : ` [skipped: no Fashion-MNIST at ${FASHION_DIR}; set LENET5_DATA_DIR]`;
 
 export const ASSETS_DIR = join(repo, 'assets');
 

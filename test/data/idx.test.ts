@@ -226,17 +226,26 @@ describe('fuzzing (fast-check)', () => {
         for (const [p, v] of edits) o[p % o.length] = v;
         return o;
       });
+    // Every input either parses or is refused with a DataFormatError; both must occur (mutations that
+    // miss the header leave a valid file; images are refused by parseIdxLabels and vice versa).
+    let parsed = 0;
+    let refused = 0;
     await fc.assert(
       fc.asyncProperty(input, async (bytes) => {
         for (const parse of [parseIdxImages, parseIdxLabels]) {
           try {
             parse(bytes, { name: 'fuzz' });
+            parsed++;
           } catch (err) {
             if (!(err instanceof DataFormatError)) throw err;
+            refused++;
           }
         }
       }),
       { numRuns: RUNS, timeout: CASE_MS, seed: 43 },
     );
+    expect(parsed + refused).toBe(2 * RUNS);
+    expect(parsed).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 });

@@ -1,16 +1,10 @@
 /**
  * Test helpers for whole models: a Float64 backend (the twins over a Float64 shadow of the arena, for
- * finite-difference gradient checks of whole networks) and the shared real datasets.
+ * finite-difference gradient checks of whole networks). Real datasets: test/util/data.ts.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Backend } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/js-backend.js';
 import { bindKernels } from '../../src/backend/kernel-table.js';
-import type { Dataset } from '../../src/data/dataset.js';
-import { loadDigits } from '../../src/data/digits.node.js';
-import { loadFashionMnist } from '../../src/data/mnist.node.js';
 import type { Region } from '../../src/memory.js';
 import * as ref from '../../src/reference/index.js';
 
@@ -43,27 +37,4 @@ export function f64Backend(): Backend & { view(r: Region): Float64Array } {
     f32: view, i32: (r) => r.i32, u8: (r) => r.u8, none: null,
   }, (name) => ref[name]);
   return { ...kernels, name: 'js', arena, view };
-}
-
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-/** The shared data folder: $LENET5_DATA_DIR, else ../shared/data next to the repository. */
-export function dataDir(): string {
-  return process.env['LENET5_DATA_DIR'] ?? join(root, '..', 'shared', 'data');
-}
-
-export function hasFashion(): boolean {
-  return existsSync(join(dataDir(), 'fashion-mnist'));
-}
-
-/** Fashion-MNIST through the library's loader: the local copy when present, else the download path. */
-export async function fashion(): Promise<{ train: Dataset; test: Dataset }> {
-  const dir = join(dataDir(), 'fashion-mnist');
-  return existsSync(dir) ? loadFashionMnist({ dir }) : loadFashionMnist();
-}
-
-/** digits.png (5,000 20x20 glyphs normalised the MNIST way) through the library's loader. */
-export async function digits(): Promise<Dataset> {
-  const path = join(dataDir(), 'digits', 'digits.png');
-  return existsSync(path) ? loadDigits({ path }) : loadDigits();
 }

@@ -14,7 +14,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { InvalidArgumentError, ModelFileError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/io/node.js';
 import { LeNet5 } from '../../src/models/lenet5.js';
-import { digits } from './helpers.js';
+import { loadDigitsSheet as digits } from '../util/data.js';
 
 let data: Dataset;
 const dir = mkdtempSync(join(tmpdir(), 'lenet5-saveto-'));

@@ -11,7 +11,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { decodeModel, encodeModel, ModelFileError, crc32 } from '../../src/io/format.js';
 import { loadModel, saveModel } from '../../src/io/node.js';
 import { LeNet5 } from '../../src/models/lenet5.js';
-import { fashion } from './helpers.js';
+import { fashionOrDigits } from '../util/data.js';
 
 let train: Dataset;
 let test: Dataset;
@@ -19,7 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'lenet5-io-'));
 
 beforeAll(async () => {
   await init();
-  const d = await fashion();
+  // Fashion-MNIST when the data folder has it, else the packaged digits: either is real data to train on.
+  const d = await fashionOrDigits('save/load');
   train = d.train.subset(0, 256);
   test = d.test.subset(0, 64);
 });

@@ -214,6 +214,20 @@ describe(`${cases.length} distinct bad inputs, each a typed error that says what
     const { NotInitializedError: Fresh404 } = await import('../../src/errors.js');
     expect(() => fresh.createBackend()).toThrow(Fresh404);
     expect(() => Fresh.modern()).toThrow(/call `await init\(\)` before creating a model/);
+    // A second copy of the module throws a different class object, so callers who hold the package's
+    // class (or another copy's) recognise it by name and code: both match the package's class.
+    let err: unknown;
+    try {
+      Fresh.modern();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Fresh404);
+    expect(Fresh404).not.toBe(NotInitializedError);
+    const mine = new NotInitializedError('x');
+    expect((err as Error).name).toBe(mine.name);
+    expect((err as NotInitializedError).code).toBe(mine.code);
+    expect(mine.code).toBe('E_NOT_INITIALIZED');
     // The js backend is a chunk of its own: before it is loaded, the error says how.
     expect(() => Fresh.modern({ backend: 'js' })).toThrow(Fresh404);
     expect(() => Fresh.modern({ backend: 'js' })).toThrow(/the js backend is not loaded; call `await init\(\{ backend: 'js' \}\)`/);

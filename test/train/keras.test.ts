@@ -18,7 +18,7 @@ import {
 import { adam, sgd } from '../../src/train/optimizers.js';
 import { constantLr } from '../../src/train/schedules.js';
 import { epochLine } from '../../src/train/verbose.js';
-import { digits } from '../models/helpers.js';
+import { loadDigitsSheet as digits } from '../util/data.js';
 
 let data: Dataset;
 const dir = mkdtempSync(join(tmpdir(), 'lenet5-keras-'));

@@ -160,9 +160,10 @@ describe('fit({ threads }) with the one-thread features', () => {
     expect(net.model.getParams().every(Number.isFinite)).toBe(true);
   }, 60_000);
 
-  it('stops its worker threads when the loop throws', async () => {
-    const status = '/proc/self/status';
-    if (!existsSync(status)) return; // counts the process's threads: Linux only
+  // Counts the process's threads in /proc/self/status: Linux only; elsewhere the test is skipped and says so.
+  const status = '/proc/self/status';
+  const procNote = existsSync(status) ? '' : ` [skipped: no ${status} to count threads in (Linux only)]`;
+  it.skipIf(!existsSync(status))(`stops its worker threads when the loop throws${procNote}`, async () => {
     const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync(status, 'utf8'))![1]);
     await run(3, { epochs: 1 });
     const idle = osThreads();

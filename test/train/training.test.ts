@@ -10,14 +10,16 @@ import { adam, sdlm, sgd } from '../../src/train/optimizers.js';
 import { paperSchedule, stepLr } from '../../src/train/schedules.js';
 import { Rng } from '../../src/random.js';
 import { expectClose } from '../util/compare.js';
-import { fashion } from '../models/helpers.js';
+import { fashionOrDigits } from '../util/data.js';
 
 let train: Dataset;
 let test: Dataset;
 
 beforeAll(async () => {
   await init();
-  const d = await fashion();
+  // Fashion-MNIST when the data folder has it, else the packaged digits (4,000 / 1,000): nothing below
+  // depends on which, only on real images (subsets of at most 2,000 / 500).
+  const d = await fashionOrDigits('training machinery');
   train = d.train.subset(0, 2000);
   test = d.test.subset(0, 500);
 });

@@ -34,12 +34,13 @@ export function gradCheck(
       worstNum = numeric;
     }
   }
-  if (!(worstErr <= tol)) {
-    expect.fail(
-      `${label}: finite differences disagree at [${worst}]: analytic ${analytic[worst]} vs numeric ${worstNum} ` +
-        `(relative error ${worstErr}, tolerance ${tol})`,
-    );
-  }
+  expect(indices.length, `${label}: no elements to check`).toBeGreaterThan(0);
+  // One assertion either way (NaN compares false, so a broken backward fails it).
+  expect(
+    worstErr <= tol,
+    `${label}: finite differences disagree at [${worst}]: analytic ${analytic[worst]} vs numeric ${worstNum} ` +
+      `(relative error ${worstErr}, tolerance ${tol})`,
+  ).toBe(true);
 }
 
 /** Weighted sum <w, y>: a scalar loss whose gradient with respect to y is w. */
