@@ -27,9 +27,9 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const num = (v: number): string => String(+v.toFixed(2));
 
 export function learningCurvesSvg(spec: ChartSpec): string {
-  const width = spec.width ?? 760;
+  const width = spec.width ?? 840;
   const height = spec.height ?? 440;
-  const m = { top: 40, right: 250, bottom: 50, left: 60 };
+  const m = { top: 40, right: 300, bottom: 50, left: 60 };
   const all = spec.series.flatMap((s) => s.points);
   const refs = spec.references ?? [];
   const xMax = Math.max(1, ...all.map((p) => p[0]));

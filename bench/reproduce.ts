@@ -10,7 +10,8 @@
  *     [--save-models DIR] [--chart-only]
  * --train-eval N scores the first N training digits for the training-error curve (default: all 50,000).
  * --save-models DIR writes each run's model (classic-distorted.lenet5 is the classic pretrained model).
- * --chart-only redraws the SVG from the JSON. Runs on the baseline SIMD build (init({ relaxedSimd: false })).
+ * --append keeps the runs already in the JSON that this invocation does not redo (e.g. --runs plain --append).
+ * --chart-only redraws the SVG from the JSON (and prints the README's table). Runs on the baseline SIMD build (init({ relaxedSimd: false })).
  * Data: $LENET5_DATA_DIR (default ../shared/data), else the loader's download (scripts/mnist-protocol.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,11 +53,12 @@ export interface ReproduceReport {
 }
 
 function chart(report: ReproduceReport): string {
+  const name = (run: string): string => (run === 'plain' ? 'no distortions' : 'with distortions');
   const series = report.runs.flatMap((r) => [
     ...(r.passes.some((p) => p.trainError !== undefined)
-      ? [{ label: `training error, ${r.run}`, dashed: true, run: r.run, points: r.passes.map((p) => [p.pass, 100 * p.trainError!] as [number, number]) }]
+      ? [{ label: `training error, ${name(r.run)}`, dashed: true, run: r.run, points: r.passes.map((p) => [p.pass, 100 * p.trainError!] as [number, number]) }]
       : []),
-    { label: `validation error, ${r.run}`, dashed: false, run: r.run, points: r.passes.map((p) => [p.pass, 100 * p.validationError] as [number, number]) },
+    { label: `validation error, ${name(r.run)}`, dashed: false, run: r.run, points: r.passes.map((p) => [p.pass, 100 * p.validationError] as [number, number]) },
   ]);
   return learningCurvesSvg({
     title: 'Classic LeNet-5, SDLM, batch 1: error per pass on MNIST (50,000 train / 10,000 validation)',
@@ -65,15 +67,32 @@ function chart(report: ReproduceReport): string {
     series: series.map((s) => ({ label: s.label, dashed: s.dashed, colour: s.run === 'plain' ? '#1f5fbf' : '#c0392b', points: s.points })),
     references: [
       { label: 'paper: test error 0.95% (no distortions)', y: 100 * PAPER.plain.testError, colour: '#1f5fbf' },
+      { label: 'paper: training error 0.35% (no distortions)', y: 100 * PAPER.plain.trainError, colour: '#7f9fdf' },
       { label: 'paper: test error 0.8% (distortions)', y: 100 * PAPER.distorted.testError, colour: '#c0392b' },
     ],
   });
 }
 
+/** The README's table: the last pass of each run next to the paper's figures. */
+function markdownTable(report: ReproduceReport): string {
+  const pc = (v: number | undefined): string => (v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
+  const rows = [...report.runs].sort((a, b) => (a.run === b.run ? 0 : a.run === 'plain' ? -1 : 1)).map((r) => {
+    const last = r.passes.at(-1);
+    const best = r.passes.reduce((b, p) => (p.validationError < b.validationError ? p : b), r.passes[0]!);
+    const paper = r.run === 'plain'
+      ? `${pc(PAPER.plain.testError)} test, ${pc(PAPER.plain.trainError)} training`
+      : `${pc(PAPER.distorted.testError)} test`;
+    return `| ${r.run === 'plain' ? 'no distortions' : 'with distortions'} | ${r.passes.length} | ${pc(last?.trainError)} | ` +
+      `${pc(last?.validationError)} | ${pc(best?.validationError)} (pass ${best?.pass}) | ${paper} | ${Math.round(r.seconds / 60)} min |`;
+  });
+  return ['| training set | passes | training error (last pass) | validation error (last pass) | best validation error | ' +
+    'paper, after 20 passes over 60,000 | time here |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
 if (args.includes('--chart-only')) {
   const report = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as ReproduceReport;
   writeFileSync(`${out}.svg`, chart(report));
-  console.log(`wrote ${out}.svg`);
+  console.log(`wrote ${out}.svg\n\n${markdownTable(report)}`);
 } else {
   await init({ backend: 'wasm', relaxedSimd: false });
   const { all, source } = await mnistTraining();
@@ -90,6 +109,10 @@ if (args.includes('--chart-only')) {
     paper: PAPER,
     runs: [],
   };
+  if (args.includes('--append')) {
+    const before = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as ReproduceReport;
+    report.runs = before.runs.filter((r) => !runs.includes(r.run));
+  }
   mkdirSync(join(out, '..'), { recursive: true });
   const save = (): void => {
     writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
@@ -118,4 +141,5 @@ if (args.includes('--chart-only')) {
     console.log(`${run}: ${passes} passes in ${entry.seconds} s`);
   }
   save();
+  console.log(`\n${markdownTable(report)}`);
 }
