@@ -134,6 +134,38 @@ describe('lenet5 CLI', () => {
     expect(r.stdout).toMatch(/model saved to/);
   });
 
+  it('train accepts a folder with only the two training files: the last sixth validates, the table says so', async () => {
+    // A tiny synthetic MNIST training set (60 of the bundled digits as IDX files, no t10k files).
+    const { train } = await digitsSplit();
+    const folder = join(dir, 'train-only');
+    mkdirSync(folder);
+    const pixels = new Uint8Array(60 * 784);
+    for (let i = 0; i < 60; i++) pixels.set(train.image(i), i * 784);
+    writeFileSync(join(folder, 'train-images-idx3-ubyte'), writeIdx([60, 28, 28], pixels));
+    writeFileSync(join(folder, 'train-labels-idx1-ubyte'), writeIdx([60], Uint8Array.from({ length: 60 }, (_, i) => train.label(i))));
+    const text = await run(['train', '--data', folder, '--epochs', '1', '--out', join(dir, 'v.lenet5')]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/no test files; holding out the last 10 training images as a validation set/);
+    expect(text.stdout).toMatch(/epoch\s+train loss\s+train acc\s+val loss\s+val acc\s+seconds/);
+    expect(text.stdout).toMatch(/50 training, 10 validation images/);
+    expect(text.stdout).toMatch(/validation accuracy .*\(10 images\)/);
+    expect(text.stdout).not.toMatch(/test accuracy/);
+    const json = lastJson(await run(['train', '--data', folder, '--epochs', '1', '--validation-split', '0.25', '--json',
+      '--out', join(dir, 'v2.lenet5')]));
+    expect(json).toMatchObject({ validationImages: 15, epochs: 1 });
+    expect(typeof json.validationAccuracy).toBe('number');
+    expect(json).not.toHaveProperty('testAccuracy');
+  });
+
+  it('--validation-split also works where there is a test set; a fraction outside (0, 1) is a usage error', async () => {
+    const r = await run(['train', '--data', 'digits', '--epochs', '1', '--validation-split', '1/8', '--json', '--out', join(dir, 'v3.lenet5')]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = lastJson(r);
+    expect(json).toMatchObject({ validationImages: 500 });
+    expect(typeof json.testAccuracy).toBe('number');
+    expectOneLineError(await run(['train', '--data', 'digits', '--validation-split', '1.5']), 2, /--validation-split must be a fraction/);
+  });
+
   it(`eval accepts a folder with only the t10k files (${FASHION.dir !== null ? "Fashion-MNIST's" : 'the packaged digits written as IDX, in place of Fashion-MNIST'})`, async () => {
     const folder = join(dir, 't10k-only');
     mkdirSync(folder);

@@ -1,14 +1,17 @@
 /**
  * `--data` for the CLI: `mnist` / `fashion-mnist` (cache, else download), `digits` (bundled with the
- * package), or a folder of IDX files named as MNIST's. With no `--data`, MNIST when it is cached or
- * downloadable, else the bundled digits with a one-line notice.
+ * package), or a folder of IDX files named as MNIST's (the two training files are enough to train: then
+ * the last sixth of the training set validates). With no `--data`, MNIST when it is cached or
+ * downloadable, else the bundled digits with a one-line notice. `--validation-split F` holds out the last
+ * F of the training set as a validation set, with or without a test set.
  */
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { Dataset } from '../data/dataset.js';
 import { DataNotFoundError, DownloadError } from '../errors.js';
-import { FASHION_MNIST, MNIST, type Progress, type TrainTest } from '../data/mnist.js';
+import { FASHION_MNIST, MNIST, splitValidation, type Progress, type TrainTest } from '../data/mnist.js';
 import { loadDigits, loadNode, type NodeLoadOptions } from '../data/index.node.js';
+import { findDataFile } from '../data/mnist.node.js';
 import type { Output } from './output.js';
 import { UsageError } from './errors.js';
 
@@ -16,8 +19,14 @@ export interface LoadedData {
   /** What was loaded: 'mnist', 'fashion-mnist', 'digits' or the folder path. */
   name: string;
   train: Dataset | null;
-  test: Dataset;
+  /** The test set; null for a folder that has only the training files. */
+  test: Dataset | null;
+  /** The last part of the training set held out by `--validation-split` (or by default, when there is no test set). */
+  validation: Dataset | null;
 }
+
+/** The validation fraction used when a folder has the training files but no test files: MNIST's last 10,000 of 60,000. */
+export const DEFAULT_VALIDATION_SPLIT = 1 / 6;
 
 /** Seed of the fixed 4,000 / 1,000 split of the bundled digits (train / held-out test). */
 export const DIGITS_SPLIT_SEED = 5;
@@ -54,15 +63,31 @@ function downloadProgress(out: Output): { onProgress: (p: Progress) => void; sto
 }
 
 function named(name: string, data: Dataset | TrainTest): LoadedData {
-  return data instanceof Dataset ? { name, train: null, test: data } : { name, train: data.train, test: data.test };
+  return data instanceof Dataset
+    ? { name, train: null, test: data, validation: null }
+    : { name, train: data.train, test: data.test, validation: null };
 }
 
-/** Loads what `--data` names. `testOnly`: only the test split is needed (eval). */
-export async function loadData(choice: string | undefined, out: Output, testOnly = false): Promise<LoadedData> {
+/** Divides the training set when a validation fraction is asked. */
+function withValidation(data: LoadedData, validationSplit: number | undefined): LoadedData {
+  if (validationSplit === undefined || data.train === null) return data;
+  const { train, validation } = splitValidation(data.train, validationSplit);
+  return { ...data, train, validation };
+}
+
+/**
+ * Loads what `--data` names. `testOnly`: only the test split is needed (eval). `validationSplit`: hold out
+ * the last fraction of the training set as `validation`.
+ */
+export async function loadData(choice: string | undefined, out: Output, testOnly = false, validationSplit?: number): Promise<LoadedData> {
+  return withValidation(await loadSource(choice, out, testOnly), validationSplit);
+}
+
+async function loadSource(choice: string | undefined, out: Output, testOnly: boolean): Promise<LoadedData> {
   const options: NodeLoadOptions = testOnly ? { split: 'test' } : {};
   if (choice === 'digits') {
     const { train, test } = await digitsSplit();
-    return { name: 'digits', train: testOnly ? null : train, test };
+    return { name: 'digits', train: testOnly ? null : train, test, validation: null };
   }
   if (choice === 'mnist' || choice === 'fashion-mnist' || choice === undefined) {
     const progress = downloadProgress(out);
@@ -70,7 +95,7 @@ export async function loadData(choice: string | undefined, out: Output, testOnly
       const spec = choice === 'fashion-mnist' ? FASHION_MNIST : MNIST;
       const data = await loadNode(spec, { ...options, onProgress: progress.onProgress });
       progress.stop();
-      return named(choice ?? 'mnist', data);
+      return named(choice ?? 'mnist', data as Dataset | TrainTest);
     } catch (err) {
       progress.stop();
       if (choice === undefined && (err instanceof DownloadError || err instanceof DataNotFoundError)) {
@@ -79,7 +104,7 @@ export async function loadData(choice: string | undefined, out: Output, testOnly
           : (err as Error).message.split('\n')[0]!.replace(/:$/, '');
         out.notice(`lenet5: MNIST is not cached and could not be downloaded (${reason}); ` +
           'using the digits bundled with the package');
-        return loadData('digits', out, testOnly);
+        return loadSource('digits', out, testOnly);
       }
       throw err;
     }
@@ -93,5 +118,16 @@ export async function loadData(choice: string | undefined, out: Output, testOnly
   if (!isDir) {
     throw new UsageError(`--data must be mnist, fashion-mnist, digits or a folder of IDX files; '${choice}' is none of these`);
   }
-  return named(choice, await loadNode(MNIST, { ...options, dir: choice }));
+  if (!testOnly) {
+    const [images, labels] = await Promise.all([
+      findDataFile(MNIST, 'testImages', choice),
+      findDataFile(MNIST, 'testLabels', choice),
+    ]);
+    if (images === null && labels === null) {
+      // Only the training files (e.g. the MNIST training set alone): train on them, validate on their last part.
+      const train = await loadNode(MNIST, { dir: choice, split: 'train' }) as Dataset;
+      return { name: choice, train, test: null, validation: null };
+    }
+  }
+  return named(choice, await loadNode(MNIST, { ...options, dir: choice }) as Dataset | TrainTest);
 }

@@ -53,6 +53,18 @@ export function nonNegativeInt(flag: string) {
 }
 
 /** Parses a positive finite number (learning rates). */
+/** A number strictly between 0 and 1 (a fraction such as `0.1` or `1/6`). */
+export function fraction(flag: string) {
+  return (value: string): number => {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+    const n = m ? Number(m[1]) / Number(m[2]) : Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) {
+      throw new UsageError(`${flag} must be a fraction between 0 and 1 (exclusive), e.g. 0.1 or 1/6, got '${value}'`);
+    }
+    return n;
+  };
+}
+
 export function positiveNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -13,7 +13,7 @@ import { exportOnnx } from './commands/export.js';
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
-import { describeError, EXIT_USAGE, exitCodeOf, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
+import { describeError, EXIT_USAGE, exitCodeOf, fraction, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 
 // Node 20 validates the relaxed-SIMD (FMA) kernels only behind this V8 flag; set it before init() compiles
@@ -65,8 +65,10 @@ export function buildProgram(): Command {
   common(program.command('train'))
     .description('train a LeNet-5 preset, evaluate it on the test set and save it')
     .addOption(modelOption().default('modern'))
-    .option('--data <source>', 'mnist, fashion-mnist, digits (bundled) or a folder of MNIST-named IDX files ' +
-      '(default: MNIST when cached or downloadable, else digits)')
+    .option('--data <source>', 'mnist, fashion-mnist, digits (bundled) or a folder of MNIST-named IDX files, the two ' +
+      'train-* files being enough (default: MNIST when cached or downloadable, else digits)')
+    .option('--validation-split <f>', 'hold out the last fraction f (0 < f < 1) of the training set to validate on after ' +
+      'each epoch instead of the test set (default: none; 1/6 when the folder has no test files)', fraction('--validation-split'))
     .option('--epochs <n>', 'passes over the training set (default: modern 10, classic 20)', positiveInt('--epochs'))
     .option('--batch-size <n>', 'samples per step (default: modern 32; classic with sdlm 1, as in the paper)',
       positiveInt('--batch-size'))

@@ -16,8 +16,8 @@ export type { AnyDataset, DatasetArrayOptions, DatasetInit, BatchOptions, ImageA
 export { parseIdx, parseIdxImages, parseIdxLabels, readIdx, writeIdx } from './idx.js';
 export type { IdxArray, IdxData, IdxType, IdxImages, ParseIdxOptions } from './idx.js';
 export { isGzip, gunzipWeb } from './gzip.js';
-export { MNIST, FASHION_MNIST, loadMnist, loadFashionMnist } from './mnist.js';
-export type { DatasetSpec, FileKey, FileSpec, LoadOptions, Progress, Split, TrainTest } from './mnist.js';
+export { MNIST, FASHION_MNIST, loadMnist, loadFashionMnist, splitValidation } from './mnist.js';
+export type { DatasetSpec, FileKey, FileSpec, LoadOptions, Progress, Split, TrainTest, TrainValidation } from './mnist.js';
 export { preprocessImage, preprocessInto, toGray } from './image.js';
 export type { GrayImage, RasterImage, PreprocessOptions } from './image.js';
 export { decodeImage, decodeRaster, detectImageFormat } from './decode.js';

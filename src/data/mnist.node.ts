@@ -20,10 +20,12 @@ import {
   filesFor,
   MNIST,
   resolveMirrors,
+  splitToLoad,
+  splitValidation,
   tryMirrors,
   verifyChecksum,
 } from './mnist.js';
-import type { DatasetSpec, FileKey, LoadOptions, Split, TrainTest } from './mnist.js';
+import type { DatasetSpec, FileKey, LoadOptions, Split, TrainTest, TrainValidation } from './mnist.js';
 
 /**
  * Options of Node's `loadMnist`, `loadFashionMnist` and `loadNode`: those of the browser loaders, plus a local
@@ -53,7 +55,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 
 /**
- * MNIST in Node: from `dir`, from the cache, or downloaded. With `split`, one Dataset; else `{ train, test }`.
+ * MNIST in Node: from `dir`, from the cache, or downloaded. With `split`, one Dataset; with
+ * `validationSplit`, `{ train, validation }` from the two training files alone (a folder with only
+ * `train-images-idx3-ubyte.gz` and `train-labels-idx1-ubyte.gz` is enough); else `{ train, test }`.
  *
  * @example
  * ```ts
@@ -67,23 +71,28 @@ const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex')
  * ```
  */
 export function loadMnist(options: NodeLoadOptions & { split: Split }): Promise<Dataset>;
-/** MNIST in Node, both splits: `{ train, test }`, from `dir`, from the cache, or downloaded into it. */
-export function loadMnist(options?: NodeLoadOptions & { split?: undefined }): Promise<TrainTest>;
-export function loadMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest> {
+/** MNIST from the two training files alone: `{ train, validation }`, the last `validationSplit` of them held out. */
+export function loadMnist(options: NodeLoadOptions & { validationSplit: number; split?: undefined }): Promise<TrainValidation>;
+/** MNIST, both splits: `{ train, test }`, from `dir`, from the cache, or downloaded into it. */
+export function loadMnist(options?: NodeLoadOptions & { split?: undefined; validationSplit?: undefined }): Promise<TrainTest>;
+export function loadMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
   return loadNode(MNIST, options);
 }
 
 /** Fashion-MNIST in Node, same options and result as `loadMnist`. */
 export function loadFashionMnist(options: NodeLoadOptions & { split: Split }): Promise<Dataset>;
-/** Fashion-MNIST in Node, both splits: `{ train, test }`. */
-export function loadFashionMnist(options?: NodeLoadOptions & { split?: undefined }): Promise<TrainTest>;
-export function loadFashionMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest> {
+/** Fashion-MNIST from the two training files alone: `{ train, validation }`, the last `validationSplit` held out. */
+export function loadFashionMnist(options: NodeLoadOptions & { validationSplit: number; split?: undefined }): Promise<TrainValidation>;
+/** Fashion-MNIST, both splits: `{ train, test }`. */
+export function loadFashionMnist(options?: NodeLoadOptions & { split?: undefined; validationSplit?: undefined }): Promise<TrainTest>;
+export function loadFashionMnist(options: NodeLoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
   return loadNode(FASHION_MNIST, options);
 }
 
 /** Loads any MNIST-format dataset described by `spec` (exported for custom specs). */
-export async function loadNode(spec: DatasetSpec, options: NodeLoadOptions = {}): Promise<Dataset | TrainTest> {
-  const keys = filesFor(options.split);
+export async function loadNode(spec: DatasetSpec, options: NodeLoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
+  const split = splitToLoad(options);
+  const keys = filesFor(split);
   const raw: Partial<Record<FileKey, Uint8Array>> = {};
   const names: Partial<Record<FileKey, string>> = {};
   if (options.dir !== undefined) {
@@ -101,13 +110,23 @@ export async function loadNode(spec: DatasetSpec, options: NodeLoadOptions = {})
       raw[key] = await fromCache(spec, key, path, dir, options);
     }
   }
-  return assemble(spec, raw, (k) => names[k]!, options.split);
+  const data = assemble(spec, raw, (k) => names[k]!, split);
+  return options.validationSplit === undefined ? data : splitValidation(data as Dataset, options.validationSplit);
 }
 
 /** Accepted file names for a key, in order: canonical, `.gz`, and the dotted variant some archives use. */
 function candidates(base: string): string[] {
   const dotted = base.replace(/-(idx\d-ubyte)$/, '.$1');
   return [base, `${base}.gz`, dotted, `${dotted}.gz`];
+}
+
+/** The path of `key`'s file in `dir` under any accepted name, or null when the folder has none of them. */
+export async function findDataFile(spec: DatasetSpec, key: FileKey, dir: string): Promise<string | null> {
+  for (const n of candidates(spec.files[key].name)) {
+    const p = join(dir, n);
+    if ((await stat(p).catch(() => null))?.isFile()) return p;
+  }
+  return null;
 }
 
 async function findInDir(spec: DatasetSpec, key: FileKey, dir: string): Promise<string> {
@@ -122,7 +141,10 @@ async function findInDir(spec: DatasetSpec, key: FileKey, dir: string): Promise<
   }
   throw new DataNotFoundError(
     `${spec.title}: ${dir} has none of ${names.join(', ')}; put the file there (raw or gzipped)` +
-      (key.startsWith('train') ? ", or load only the test files with { split: 'test' }" : ''),
+      (key.startsWith('train')
+        ? ", or load only the test files with { split: 'test' }"
+        : ", or use the training files alone: { split: 'train' }, or { validationSplit: 1 / 6 } to hold out the last " +
+          'sixth of them as a validation set'),
     join(dir, names[0]!),
   );
 }

@@ -104,6 +104,12 @@ export interface LoadOptions {
   onProgress?: (p: Progress) => void;
   /** Only one split: then the result is that Dataset, and only its two files are needed. */
   split?: Split;
+  /**
+   * Hold out the last `validationSplit` (a fraction, 0 < F < 1) of the training set as a validation set:
+   * the result is `{ train, validation }` and only the two training files are needed (the test files are
+   * neither fetched nor read). MNIST's last 10,000 training digits: `validationSplit: 1 / 6`.
+   */
+  validationSplit?: number;
   /** Check downloads against the published checksums (default true). */
   verify?: boolean;
   /** Replace the checksums (e.g. for a private mirror of a different build). */
@@ -122,7 +128,46 @@ export interface TrainTest {
   test: Dataset;
 }
 
+/** The training set divided by `validationSplit`: the first samples train, the last ones validate. */
+export interface TrainValidation {
+  train: Dataset;
+  validation: Dataset;
+}
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Checks a validation fraction: a number with 0 < F < 1. */
+export function checkValidationSplit(fraction: unknown, what = 'validationSplit'): number {
+  if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction <= 0 || fraction >= 1) {
+    throw new InvalidArgumentError(`${what} must be a fraction between 0 and 1 (exclusive), e.g. 0.1 or 1/6; got ${String(fraction)}`);
+  }
+  return fraction;
+}
+
+/**
+ * The last `fraction` of `data` (rounded to whole samples) as validation, the rest as train; both are views
+ * of the same memory, in the original order (no shuffle: MNIST's last 10,000 training digits are the
+ * usual validation set, `fraction` 1/6).
+ */
+export function splitValidation(data: Dataset, fraction: number): TrainValidation {
+  checkValidationSplit(fraction);
+  const nVal = Math.round(data.count * fraction);
+  if (nVal < 1 || nVal >= data.count) {
+    throw new InvalidArgumentError(`validationSplit ${fraction} of ${data.count} samples leaves ${nVal} for validation and ` +
+      `${data.count - nVal} for training; both need at least one`);
+  }
+  return { train: data.subset(0, data.count - nVal), validation: data.subset(data.count - nVal, data.count) };
+}
+
+/** The split to load for the options (`validationSplit` needs the training files only). */
+export function splitToLoad(options: Pick<LoadOptions, 'split' | 'validationSplit'>): Split | undefined {
+  if (options.validationSplit === undefined) return options.split;
+  checkValidationSplit(options.validationSplit);
+  if (options.split !== undefined) {
+    throw new InvalidArgumentError("pass split or validationSplit, not both (validationSplit divides the training set)");
+  }
+  return 'train';
+}
 
 /** The keys a split needs. */
 export function filesFor(split: Split | undefined): FileKey[] {
@@ -360,9 +405,10 @@ function gzName(spec: FileSpec): string {
 }
 
 /** Browser (and Node-without-disk) loader: fetch each file, inflate, verify, parse. No caching beyond HTTP's. */
-export async function loadFromWeb(spec: DatasetSpec, options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+export async function loadFromWeb(spec: DatasetSpec, options: LoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
   const mirrors = resolveMirrors(spec, options);
-  const keys = filesFor(options.split);
+  const split = splitToLoad(options);
+  const keys = filesFor(split);
   const raw: Partial<Record<FileKey, Uint8Array>> = {};
   for (const key of keys) {
     const file = checksumFor(spec, key, options);
@@ -388,7 +434,8 @@ export async function loadFromWeb(spec: DatasetSpec, options: LoadOptions = {}):
         '{ baseUrl } pointing at a server that has the four files, e.g. your own site.',
     );
   }
-  return assemble(spec, raw, (k) => new URL(gzName(spec.files[k]), mirrors[0]).href, options.split);
+  const data = assemble(spec, raw, (k) => new URL(gzName(spec.files[k]), mirrors[0]).href, split);
+  return options.validationSplit === undefined ? data : splitValidation(data as Dataset, options.validationSplit);
 }
 
 /** Parses the fetched files into the result shape (one Dataset for a split, else train and test). */
@@ -410,7 +457,8 @@ export function assemble(
 }
 
 /**
- * MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`.
+ * MNIST over fetch (browsers). With `split`, one Dataset; with `validationSplit`, `{ train, validation }`
+ * from the training files alone; else `{ train, test }`.
  *
  * @example
  * ```ts
@@ -421,16 +469,20 @@ export function assemble(
  * ```
  */
 export function loadMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
-/** MNIST over fetch, both splits: `{ train, test }`. */
-export function loadMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
-export function loadMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+/** MNIST from the two training files alone: `{ train, validation }`, the last `validationSplit` of them held out. */
+export function loadMnist(options: LoadOptions & { validationSplit: number; split?: undefined }): Promise<TrainValidation>;
+/** MNIST, both splits: `{ train, test }`, from `dir`, from the cache, or downloaded into it. */
+export function loadMnist(options?: LoadOptions & { split?: undefined; validationSplit?: undefined }): Promise<TrainTest>;
+export function loadMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
   return loadFromWeb(MNIST, options);
 }
 
-/** Fashion-MNIST over fetch (browsers). With `split`, one Dataset; without, `{ train, test }`. */
+/** Fashion-MNIST over fetch (browsers); results as `loadMnist`'s. */
 export function loadFashionMnist(options: LoadOptions & { split: Split }): Promise<Dataset>;
-/** Fashion-MNIST over fetch, both splits: `{ train, test }`. */
-export function loadFashionMnist(options?: LoadOptions & { split?: undefined }): Promise<TrainTest>;
-export function loadFashionMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest> {
+/** Fashion-MNIST from the two training files alone: `{ train, validation }`, the last `validationSplit` held out. */
+export function loadFashionMnist(options: LoadOptions & { validationSplit: number; split?: undefined }): Promise<TrainValidation>;
+/** Fashion-MNIST, both splits: `{ train, test }`. */
+export function loadFashionMnist(options?: LoadOptions & { split?: undefined; validationSplit?: undefined }): Promise<TrainTest>;
+export function loadFashionMnist(options: LoadOptions = {}): Promise<Dataset | TrainTest | TrainValidation> {
   return loadFromWeb(FASHION_MNIST, options);
 }

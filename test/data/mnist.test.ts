@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, DownloadTimeoutError } from '../../src/errors.js';
+import { ChecksumError, DataFormatError, DataNotFoundError, DownloadError, DownloadTimeoutError, InvalidArgumentError } from '../../src/errors.js';
 import { writeIdx } from '../../src/data/idx.js';
-import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, MNIST } from '../../src/data/mnist.js';
+import { FASHION_MNIST, loadFashionMnist as loadFashionWeb, loadMnist as loadMnistWeb, MNIST, splitValidation } from '../../src/data/mnist.js';
 import type { Progress } from '../../src/data/mnist.js';
 import { defaultCacheDir, loadFashionMnist, loadMnist } from '../../src/data/mnist.node.js';
 import { digitsTrainTest, FASHION, MNIST_TRAIN, loadFashion, loadMnistTrain, say, skipNote, skipTag } from '../util/data.js';
@@ -357,5 +357,84 @@ describe(`downloads from a local HTTP server (serving ${T10K_WHAT})`, () => {
     const err = await failure(loadFashionMnist({ ...fx.opts, cacheDir, split: 'test', download: false }));
     expect(err).toBeInstanceOf(DataFormatError);
     expect(err.message).toContain(`cached file ${p} is damaged: delete it`);
+  });
+});
+
+/** A tiny MNIST-format training set: image i is filled with the value i, its label is i % 10. */
+function tinyTrainingFiles(n: number): { images: Uint8Array; labels: Uint8Array } {
+  const pixels = new Uint8Array(n * 28 * 28);
+  for (let i = 0; i < n; i++) pixels.fill(i, i * 784, (i + 1) * 784);
+  return {
+    images: writeIdx([n, 28, 28], pixels),
+    labels: writeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10)),
+  };
+}
+
+describe('a folder with only the two training files (synthetic IDX)', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lenet5-trainonly-'));
+    const { images, labels } = tinyTrainingFiles(12);
+    await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(images));
+    await writeFile(join(dir, 'train-labels-idx1-ubyte'), labels); // raw: either form is accepted
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("split: 'train' loads them", async () => {
+    const train = await loadMnist({ dir, split: 'train' });
+    expect([train.count, train.height, train.width]).toEqual([12, 28, 28]);
+  });
+
+  test('validationSplit: the last fraction validates, in order, from the training files alone', async () => {
+    const { train, validation, ...rest } = await loadMnist({ dir, validationSplit: 0.25 });
+    expect(rest).toEqual({});
+    expect([train.count, validation.count]).toEqual([9, 3]);
+    expect(Array.from(validation.labels)).toEqual([9, 0, 1]);
+    expect(validation.image(0)[0]).toBe(9);
+    expect(train.image(8)[783]).toBe(8);
+    // 1/6 of 12 is 2: MNIST's 10,000 of 60,000.
+    expect((await loadMnist({ dir, validationSplit: 1 / 6 })).validation.count).toBe(2);
+  });
+
+  test('without a split: a clear error that names the ways to load the training files alone', async () => {
+    const err = await failure(loadMnist({ dir }));
+    expect(err).toBeInstanceOf(DataNotFoundError);
+    expect(err.message).toContain('t10k-images-idx3-ubyte');
+    expect(err.message).toContain("{ split: 'train' }");
+    expect(err.message).toContain('validationSplit');
+  });
+
+  test('a validation fraction outside (0, 1), or with split, is refused', async () => {
+    for (const f of [0, 1, -0.1, 1.5, Number.NaN]) {
+      expect(await failure(loadMnist({ dir, validationSplit: f }))).toBeInstanceOf(InvalidArgumentError);
+    }
+    const both = await failure(loadMnist({ dir, split: 'train', validationSplit: 0.5 } as never));
+    expect(both).toBeInstanceOf(InvalidArgumentError);
+    const { images, labels } = tinyTrainingFiles(3);
+    const three = await loadMnist({ dir: await (async () => {
+      const d = await mkdtemp(join(tmpdir(), 'lenet5-three-'));
+      await writeFile(join(d, 'train-images-idx3-ubyte'), images);
+      await writeFile(join(d, 'train-labels-idx1-ubyte'), labels);
+      return d;
+    })(), split: 'train' });
+    // 0.1 of 3 rounds to no validation sample at all.
+    expect(() => splitValidation(three, 0.1)).toThrow(/at least one/);
+  });
+
+  test('the browser loader with validationSplit fetches only the two training files', async () => {
+    const { images, labels } = tinyTrainingFiles(12);
+    const asked: string[] = [];
+    const fakeFetch = (async (url: string | URL) => {
+      const u = String(url);
+      asked.push(u.slice(u.lastIndexOf('/') + 1));
+      if (u.endsWith('train-images-idx3-ubyte.gz')) return new Response(gzipSync(images));
+      if (u.endsWith('train-labels-idx1-ubyte.gz')) return new Response(gzipSync(labels));
+      return new Response('not here', { status: 404 });
+    }) as typeof fetch;
+    const { train, validation } = await loadMnistWeb({ baseUrl: 'http://mirror.invalid/mnist/', fetch: fakeFetch, verify: false, validationSplit: 0.5 });
+    expect([train.count, validation.count]).toEqual([6, 6]);
+    expect(asked).toEqual(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
   });
 });

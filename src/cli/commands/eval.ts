@@ -13,7 +13,7 @@ export interface EvalOptions {
 export async function evaluate(o: EvalOptions, out: Output): Promise<void> {
   const net = await loadModel(o.modelFile, { backend: o.backend });
   const data = await loadData(o.data, out, true);
-  const r = net.evaluate(data.test);
+  const r = net.evaluate(data.test!);
   const perClass = Array.from(r.perClass, (a) => (Number.isFinite(a) ? a : null));
   const confusion = Array.from({ length: r.classes }, (_, t) => Array.from(r.confusion.subarray(t * r.classes, (t + 1) * r.classes)));
   const text = [

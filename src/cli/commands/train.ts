@@ -5,7 +5,7 @@ import { LeNet5, RECIPES } from '../../models/lenet5.js';
 import { saveModel } from '../../io/node.js';
 import { adam, sdlm, sgd, type OptimizerSpec } from '../../train/optimizers.js';
 import type { EpochResult } from '../../train/fit.js';
-import { loadData } from '../data.js';
+import { DEFAULT_VALIDATION_SPLIT, loadData } from '../data.js';
 import { UsageError } from '../errors.js';
 import { pct, table, type Output } from '../output.js';
 
@@ -22,6 +22,8 @@ export interface TrainOptions {
   out?: string;
   /** Data-parallel worker threads (default 1). */
   threads?: number;
+  /** Hold out the last fraction of the training set as a validation set (default: none, or 1/6 without a test set). */
+  validationSplit?: number;
 }
 
 /** Defaults follow the presets' recipes (RECIPES): modern = Adam 1e-3, 10 epochs; classic = SDLM, 20 passes. */
@@ -43,7 +45,14 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   const batchSize = o.batchSize ?? (o.optimizer === undefined || o.optimizer === (o.model === 'classic' ? 'sdlm' : 'adam')
     ? recipe.batchSize : 32);
   const file = o.out ?? `lenet5-${o.model}.lenet5`;
-  const data = await loadData(o.data, out);
+  let data = await loadData(o.data, out, false, o.validationSplit);
+  if (data.test === null && data.validation === null) {
+    out.notice(`lenet5: ${data.name} has no test files; holding out the last ${Math.round(data.train!.count * DEFAULT_VALIDATION_SPLIT)} ` +
+      'training images as a validation set (--validation-split 1/6)');
+    data = await loadData(o.data, out, false, DEFAULT_VALIDATION_SPLIT);
+  }
+  // Scored after every epoch and at the end: the validation set when there is one, else the test set.
+  const heldOut = (data.validation ?? data.test)!;
   const trainSet = o.distort ? data.train!.withDistortion() : data.train!;
   // Lay the arena out for at most the data's size: fit() then names a --batch-size over it (exit 2).
   const capacity = Math.min(batchSize, trainSet.count);
@@ -51,10 +60,12 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
     ? LeNet5.classic({ seed: o.seed, backend: o.backend, batchSize: capacity })
     : LeNet5.modern({ seed: o.seed, backend: o.backend, batchSize: capacity });
   out.info(`training ${o.model} LeNet-5 (${net.paramCount()} parameters, ${net.backend.name} backend) on ${data.name}: ` +
-    `${trainSet.count} training and ${data.test.count} test images, ${epochs} epochs, batch ${batchSize}` +
+    `${trainSet.count} training${data.validation ? `, ${data.validation.count} validation` : ''}` +
+    `${data.test ? ` and ${data.test.count} test` : ''} images, ${epochs} epochs, batch ${batchSize}` +
     `${o.distort ? ', with distortions' : ''}`);
 
-  const header = ['epoch', 'train loss', 'train acc', 'test loss', 'test acc', 'seconds', 'samples/s'];
+  const short = data.validation ? 'val' : 'test';
+  const header = ['epoch', 'train loss', 'train acc', `${short} loss`, `${short} acc`, 'seconds', 'samples/s'];
   const rows: (string | number)[][] = [];
   const bar = new SingleBar({
     format: 'epoch {epoch} [{bar}] {percentage}% | {speed} samples/s | loss {loss} | ETA {eta_formatted}',
@@ -85,7 +96,7 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
       batchSize,
       optimizer: optimizerFor(o),
       seed: o.seed,
-      validation: data.test,
+      validation: heldOut,
       signal: ac.signal,
       ...(o.threads !== undefined ? { threads: o.threads, warn: (m: string) => out.notice(m) } : {}),
       onBatchEnd: (b) => {
@@ -106,16 +117,22 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
     process.off('SIGINT', onSigint);
   }
   if (history.aborted) out.notice('lenet5: interrupted; saving the model as it is after the last full batch');
-  const result = net.evaluate(data.test);
+  const val = data.validation ? net.evaluate(data.validation) : null;
+  const test = data.test ? net.evaluate(data.test) : null;
   await saveModel(net, file);
   const trained = history.epochs;
   const seconds = trained.reduce((s, e) => s + e.seconds, 0);
   const seen = trained.reduce((s, e) => s + e.samplesPerSecond * e.seconds, 0);
   const samplesPerSec = seconds > 0 ? Math.round(seen / seconds) : 0;
+  const scores = [
+    ...(val ? [`validation accuracy ${pct(val.accuracy)}, validation loss ${val.loss.toFixed(4)} (${data.validation!.count} images)`] : []),
+    ...(test ? [`test accuracy ${pct(test.accuracy)}, test loss ${test.loss.toFixed(4)} (${data.test!.count} images)`] : []),
+  ];
   out.result(
-    { model: o.model, data: data.name, epochs: trained.length, testAccuracy: result.accuracy, testLoss: result.loss,
+    { model: o.model, data: data.name, epochs: trained.length,
+      ...(val ? { validationAccuracy: val.accuracy, validationLoss: val.loss, validationImages: data.validation!.count } : {}),
+      ...(test ? { testAccuracy: test.accuracy, testLoss: test.loss } : {}),
       samplesPerSec, out: file },
-    `test accuracy ${pct(result.accuracy)}, test loss ${result.loss.toFixed(4)} (${data.test.count} images); ` +
-      `${samplesPerSec} samples/s; model saved to ${file}`,
+    `${scores.join('; ')}; ${samplesPerSec} samples/s; model saved to ${file}`,
   );
 }
