@@ -33,10 +33,14 @@ export type AnyDataset = Dataset<Pixels>;
 export type ImageArrays = ArrayLike<number> | ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
 /** Class indices, or one-hot rows. */
 export type Labels = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+/** The options of `Dataset.fromArrays`: everything of a DatasetInit but the images and labels. */
 export type DatasetArrayOptions = Omit<DatasetInit, 'images' | 'labels'>;
 
+/** What a Dataset is made of: the pixels, the labels and how to read them. */
 export interface DatasetInit<P extends Pixels = Pixels> {
+  /** The pixels, `count x height x width` values (bytes 0..255 or floats 0..1; 0 is background), row-major. */
   images: P;
+  /** One class index per image, each below `numClasses`; their number is the count. */
   labels: Uint8Array;
   /** Image height in pixels (default 28). */
   height?: number;
@@ -95,6 +99,7 @@ export function inputShape(normalization: Normalization, height = 28, width = 28
 export class Dataset<P extends Pixels = Uint8Array> {
   /** count x height x width pixels, row-major: bytes 0..255 or floats 0..1. */
   readonly images: P;
+  /** The class index of each image. */
   readonly labels: Uint8Array;
   /** Number of samples. */
   readonly count: number;
@@ -172,6 +177,7 @@ export class Dataset<P extends Pixels = Uint8Array> {
    * Uint8Array) or NaN throws an InvalidArgumentError that says which sample.
    */
   static fromArrays(images: Uint8Array | Uint8ClampedArray, labels: Labels, options?: DatasetArrayOptions): Dataset;
+  /** A dataset of float pixels 0..1 from flat or nested number arrays (see the other overload). */
   static fromArrays(images: ImageArrays, labels: Labels, options?: DatasetArrayOptions): Dataset<Float32Array>;
   static fromArrays(images: ImageArrays, labels: Labels, options: DatasetArrayOptions = {}): Dataset<Pixels> {
     const name = options.name ?? 'dataset';
@@ -235,6 +241,7 @@ export class Dataset<P extends Pixels = Uint8Array> {
    * `subset(indices)`: the listed samples, copied in that order.
    */
   subset(start: number, end?: number): Dataset<P>;
+  /** The samples at `indices`, copied in that order. */
   subset(indices: ArrayLike<number>): Dataset<P>;
   subset(arg: number | ArrayLike<number>, end = this.count): Dataset<P> {
     if (typeof arg === 'number') {

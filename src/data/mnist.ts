@@ -105,7 +105,7 @@ export interface LoadOptions {
   /** Only one split: then the result is that Dataset, and only its two files are needed. */
   split?: Split;
   /**
-   * Hold out the last `validationSplit` (a fraction, 0 < F < 1) of the training set as a validation set:
+   * Hold out the last `validationSplit` (a fraction strictly between 0 and 1) of the training set as a validation set:
    * the result is `{ train, validation }` and only the two training files are needed (the test files are
    * neither fetched nor read). MNIST's last 10,000 training digits: `validationSplit: 1 / 6`.
    */
@@ -130,7 +130,9 @@ export interface TrainTest {
 
 /** The training set divided by `validationSplit`: the first samples train, the last ones validate. */
 export interface TrainValidation {
+  /** The training samples, without the held-out ones. */
   train: Dataset;
+  /** The held-out last share of the training files. */
   validation: Dataset;
 }
 

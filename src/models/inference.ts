@@ -140,6 +140,7 @@ export interface Prediction {
   probabilities: Float32Array;
   /** The network's raw outputs (`kind` says which): probabilities, RBF penalties (classic) or scores. */
   scores: Float32Array;
+  /** What `scores` holds (see ScoreKind). */
   kind: ScoreKind;
 }
 
@@ -152,7 +153,24 @@ export class BatchPrediction {
   /** count x classes: the network's outputs (probabilities, RBF penalties or scores; `kind`). */
   readonly scores: Float32Array;
 
-  constructor(readonly count: number, readonly classes: number, labels: Int32Array, scores: Float32Array, readonly kind: ScoreKind) {
+  /** Number of images. */
+  readonly count: number;
+  /** Number of classes (the length of each row). */
+  readonly classes: number;
+  /** What `scores` holds (see ScoreKind). */
+  readonly kind: ScoreKind;
+
+  /**
+   * @param count - Number of images.
+   * @param classes - Number of classes (the length of each row).
+   * @param labels - Predicted class per image.
+   * @param scores - count x classes outputs of the network.
+   * @param kind - What `scores` holds (see ScoreKind).
+   */
+  constructor(count: number, classes: number, labels: Int32Array, scores: Float32Array, kind: ScoreKind) {
+    this.count = count;
+    this.classes = classes;
+    this.kind = kind;
     this.labels = labels;
     this.scores = scores;
     this.probabilities = kind === 'probabilities' ? scores : softmaxRows(scores, classes, kind === 'penalties' ? -1 : 1);

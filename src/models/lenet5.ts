@@ -58,7 +58,9 @@ type Preset = 'classic' | 'modern' | null;
 export interface BatchPredictor {
   /** Threads the predictions run on (1 when threads were unavailable, or asked for). */
   readonly threads: number;
+  /** Classes and scores of `count` images stored back to back (default: all), split over the threads. */
   predict(images: ArrayLike<number>, count?: number): Promise<BatchPrediction>;
+  /** Stops the threads; the predictor cannot be used afterwards. */
   close(): Promise<void>;
 }
 
@@ -411,9 +413,22 @@ export class LeNet5 {
   }
 
   /**
-   * One image (bytes 0..255 as a Uint8Array, or floats 0..1; 28x28 row-major) -> `{ label, probabilities,
-   * scores, kind }`, the same fields for both presets (classic: `scores` are the RBF penalties and
-   * `probabilities` their softmax of -penalties; see Prediction). Several images: `predictBatch`.
+   * One image (bytes 0..255 as a Uint8Array, or floats 0..1; 28x28 row-major): its `label`, `probabilities`,
+   * `scores` and `kind`, the same fields for both presets (classic: `scores` are the RBF penalties and
+   * `probabilities` their softmax of minus the penalties; see Prediction). Several images: `predictBatch`.
+   *
+   * @example
+   * ```ts
+   * import { init, LeNet5, preprocessImage } from 'lenet5';
+   *
+   * await init();
+   * const net = await LeNet5.pretrained('modern');
+   * // A digit drawn on a canvas: any size, dark on light; preprocessImage makes it MNIST-like (28x28).
+   * const canvas = document.querySelector('canvas')!;
+   * const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+   * const { label, probabilities } = net.predict(preprocessImage(pixels).data);
+   * console.log(label, probabilities[label]);
+   * ```
    */
   predict(image: ArrayLike<number>): Prediction;
   /**
@@ -444,6 +459,7 @@ export class LeNet5 {
    * the fields of `predict` batched (`labels`, `probabilities`, `scores`: count x classes) and `at(i)`.
    */
   predictBatch(images: ArrayLike<number>, count?: number): BatchPrediction;
+  /** Inference on every image of a Dataset or `{ images, labels }` (labels ignored). */
   predictBatch(data: ImageData): BatchPrediction;
   predictBatch(x: ArrayLike<number> | ImageData, count?: number): BatchPrediction {
     if (x !== null && typeof x === 'object' && 'images' in x) {
@@ -486,6 +502,7 @@ export class LeNet5 {
    * `model.summary()` does); `{ json: true }` returns the data instead.
    */
   summary(opts?: { json?: false; print?: boolean }): string;
+  /** The summary as data: each layer's output shape, parameters and connections, and the totals. */
   summary(opts: { json: true; print?: boolean }): SummaryData;
   summary(opts: { json?: boolean; print?: boolean } = {}): string | SummaryData {
     if (opts.print === true) console.log(summaryText(this.model));

@@ -11,11 +11,15 @@ import { InvalidArgumentError } from '../errors.js';
 
 /** One batch, after its optimizer step. */
 export interface BatchInfo {
+  /** 0-based epoch (counted over every fit call of the model). */
   epoch: number;
+  /** 0-based index of the batch within its epoch. */
   batch: number;
+  /** Batches per epoch (the last one may be smaller than the batch size). */
   batches: number;
   /** Mean loss of this batch. */
   loss: number;
+  /** Learning rate of this step. */
   lr: number;
 }
 
@@ -23,26 +27,36 @@ export interface BatchInfo {
 export interface EpochResult {
   /** 0-based epoch (counted over every fit call of the model). */
   epoch: number;
+  /** Mean training loss over the epoch's samples. */
   loss: number;
+  /** Share of the epoch's training samples classified right while training, 0 to 1. */
   accuracy: number;
-  /** Only with `validation` or `validationSplit`. */
+  /** Mean loss on the validation data; only with `validation` or `validationSplit`. */
   valLoss?: number;
+  /** Accuracy on the validation data, 0 to 1; only with `validation` or `validationSplit`. */
   valAccuracy?: number;
   /** The learning rate the epoch trained at (the schedule's, times `TrainingControl.lrScale`). */
   lr: number;
+  /** Wall-clock time of the epoch's training, in seconds (validation excluded). */
   seconds: number;
+  /** Training throughput of the epoch, samples per second. */
   samplesPerSecond: number;
 }
 
 /** Why training stopped: every epoch ran, an earlyStopping callback ended it, the signal aborted it, or another callback called `stop()`. */
 export type StopReason = 'completed' | 'earlyStopping' | 'aborted' | 'callback';
 
+/** What `fit` resolves with: one EpochResult per epoch run, the same numbers as series, and why it stopped. */
 export interface History {
+  /** One log per epoch run, in order. */
   epochs: EpochResult[];
-  /** Per-epoch series, for plotting. */
+  /** Training loss per epoch, for plotting. */
   loss: number[];
+  /** Training accuracy per epoch, 0 to 1. */
   accuracy: number[];
+  /** Validation loss per epoch (empty without validation). */
   valLoss: number[];
+  /** Validation accuracy per epoch, 0 to 1 (empty without validation). */
   valAccuracy: number[];
   /** Why the run ended (see StopReason). */
   stopReason: StopReason;
@@ -56,25 +70,35 @@ export interface History {
 export interface TrainBeginInfo {
   /** Epochs asked for, and the (0-based) first of them. */
   epochs: number;
+  /** The 0-based epoch the run starts at (epochs already trained by earlier fit calls). */
   initialEpoch: number;
+  /** Samples per batch. */
   batchSize: number;
   /** Batches per epoch. */
   batches: number;
   /** Training samples (after `validationSplit`) and validation samples (0 without validation). */
   samples: number;
+  /** Validation samples (0 without validation). */
   validationSamples: number;
 }
 
+/** What `onEpochBegin` learns about the epoch about to run. */
 export interface EpochBeginInfo {
+  /** 0-based epoch (counted over every fit call of the model). */
   epoch: number;
   /** The learning rate this epoch trains at. */
   lr: number;
+  /** Batches in the epoch. */
   batches: number;
 }
 
+/** What `onBatchBegin` learns about the batch about to run. */
 export interface BatchBeginInfo {
+  /** 0-based epoch. */
   epoch: number;
+  /** 0-based index of the batch within its epoch. */
   batch: number;
+  /** Batches per epoch. */
   batches: number;
   /** Samples in this batch (the last batch of an epoch may be smaller). */
   size: number;
@@ -93,6 +117,7 @@ export interface TrainingControl {
   lrScale: number;
   /** A copy of every parameter of the model being trained. */
   getWeights(): Float32Array;
+  /** Replaces every parameter of the model (as many values as `getWeights()` returns). */
   setWeights(values: ArrayLike<number>): void;
 }
 
@@ -104,11 +129,17 @@ type Hook<T> = (value: T, control: TrainingControl) => unknown;
  * training goes on. `onTrainEnd` runs also when the run stops early or is aborted, not when it throws.
  */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?: Hook<TrainBeginInfo>;
+  /** After the last epoch (also when stopped early or aborted), with the history. */
   onTrainEnd?: Hook<History>;
+  /** Before each epoch. */
   onEpochBegin?: Hook<EpochBeginInfo>;
+  /** After each epoch and its validation, with the epoch's log. */
   onEpochEnd?: Hook<EpochResult>;
+  /** Before each batch. */
   onBatchBegin?: Hook<BatchBeginInfo>;
+  /** After each batch's optimizer step. */
   onBatchEnd?: Hook<BatchInfo>;
 }
 
@@ -181,6 +212,7 @@ function checkCount(what: string, name: string, v: number): void {
   if (!(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`${what}: ${name} must be an integer >= 0, got ${String(v)}`);
 }
 
+/** Options of `earlyStopping`. */
 export interface EarlyStoppingOptions {
   /** The metric to watch (default 'valLoss'); losses must fall, accuracies rise. */
   monitor?: Monitor;
@@ -233,6 +265,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
   };
 }
 
+/** Options of `reduceLrOnPlateau`. */
 export interface ReduceLrOnPlateauOptions {
   /** The metric to watch (default 'valLoss'). */
   monitor?: Monitor;

@@ -24,7 +24,9 @@ export type { BatchInfo, EpochResult, History, StopReason } from './callbacks.js
 
 /** `validationSplit` with a seeded shuffle: `fraction` of the samples, drawn at random with `seed`. */
 export interface ValidationSplit {
+  /** Share of the samples held out, strictly between 0 and 1. */
   fraction: number;
+  /** Seed of the random draw of the held-out samples. */
   seed: number;
 }
 

@@ -95,7 +95,9 @@ export function sdlm(opts: SdlmOptions = {}): OptimizerSpec {
 export interface EpochContext {
   /** The model being trained. */
   model: Sequential;
+  /** The training data. */
   data: AnyDataset;
+  /** The run's seeded random stream (SDLM draws its samples from it). */
   rng: Rng;
   /** The 0-based epoch about to run. */
   epoch: number;
