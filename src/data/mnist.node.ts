@@ -16,15 +16,14 @@ import {
   assemble,
   checksumFor,
   FASHION_MNIST,
-  fetchToSink,
   filesFor,
   MNIST,
   resolveMirrors,
   splitToLoad,
   splitValidation,
-  tryMirrors,
   verifyChecksum,
 } from './mnist.js';
+import { fetchToSink, tryMirrors } from './download.js';
 import type { DatasetSpec, FileKey, LoadOptions, Split, TrainTest, TrainValidation } from './mnist.js';
 
 /**
