@@ -32,7 +32,7 @@ const json = argv.includes('--json');
 const quick = argv.includes('--quick');
 const print = (line: string): void => (json ? console.error(line) : console.log(line));
 const root = process.cwd();
-const out = resolve(root, '.cache/bench-browser');
+const out = resolve(root, quick ? '.cache/bench-browser-quick' : '.cache/bench-browser');
 const require = createRequire(join(root, 'package.json'));
 
 /**
