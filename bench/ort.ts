@@ -70,18 +70,21 @@ export function checkProbabilities(net: LeNet5, images: Uint8Array, count: numbe
 
 /**
  * ONNX Runtime rows for `net` (a modern LeNet5 whose arena holds a batch of 256): threads 1 and 2 x
- * batch 256 (4096 images, best of 5) and 1 (500 calls, best of 5), each session checked first.
+ * batch 256 (4096 images, best of 5) and 1 (500 calls, best of 5), each session checked first. `opts`:
+ * other thread counts and image counts (bench/browser/page.ts: onnxruntime-web, whose threads are set
+ * once per page by `env.wasm.numThreads`, passes the one it set, and --quick passes fewer images).
  */
-export async function benchOrt(ort: typeof Ort, net: LeNet5, print: (line: string) => void): Promise<OrtRow[]> {
+export async function benchOrt(ort: typeof Ort, net: LeNet5, print: (line: string) => void,
+  opts: { threads?: readonly number[]; images?: (batchSize: number) => number } = {}): Promise<OrtRow[]> {
   const bytes = toOnnx(net);
   const rows: OrtRow[] = [];
-  for (const threads of [1, 2]) {
+  for (const threads of opts.threads ?? [1, 2]) {
     const s = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
     });
     try {
       for (const batchSize of [256, 1]) {
-        const n = batchSize === 1 ? 500 : 4096;
+        const n = opts.images?.(batchSize) ?? (batchSize === 1 ? 500 : 4096);
         const images = benchImages(n);
         const x = pixels(images, n);
         const max = checkProbabilities(net, images, Math.min(n, 1024), await runAll(ort, s, x, Math.min(n, 1024), batchSize),

@@ -85,6 +85,16 @@ export async function useTfBackend(name: TfBackendName): Promise<void> {
   if (tf.getBackend() !== name) throw new Error(`TF.js: asked for backend '${name}', running on '${tf.getBackend()}'`);
 }
 
+/**
+ * For a page that loads TF.js itself (bench/browser/page.ts: no node_modules to read the .wasm files from,
+ * and the backend configured by the page): use these modules for tfForward, checkAgreement and
+ * tfImagesPerSec.
+ */
+export function adoptTf(core: typeof Tf, wasm: typeof import('@tensorflow/tfjs-backend-wasm')): void {
+  tf = core;
+  tfWasm = wasm;
+}
+
 /** Which TF.js build runs: version, backend and, for wasm, the binary (SIMD or not, threads). */
 export async function describeTfBackend(): Promise<string> {
   const name = tf.getBackend();
