@@ -4,6 +4,7 @@
  * chunk) carries this.
  */
 /** The only packages nodePackage loads: lenet5's own dependencies that only Node uses, a fixed list. */
+import { InvalidArgumentError } from '../errors.js';
 export const NODE_PACKAGES = ['cli-progress'] as const;
 
 /**
@@ -13,7 +14,9 @@ export const NODE_PACKAGES = ['cli-progress'] as const;
  * packages come back with their exports on the namespace or on `default`; this returns whichever holds them.
  */
 export async function nodePackage<T>(name: (typeof NODE_PACKAGES)[number]): Promise<T> {
-  if (!NODE_PACKAGES.includes(name)) throw new Error(`nodePackage: ${String(name)} is not one of ${NODE_PACKAGES.join(', ')}`);
+  if (!NODE_PACKAGES.includes(name)) {
+    throw new InvalidArgumentError(`nodePackage: ${String(name)} is not one of ${NODE_PACKAGES.join(', ')}`);
+  }
   const ns = (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as { default?: T };
   return (ns.default ?? ns) as T;
 }
