@@ -118,6 +118,8 @@ export class LeNet5 {
   /** Epochs trained so far over every fit call (schedules and seeds continue from here). */
   epochsTrained = 0;
   private optimizer: Optimizer | null = null;
+  /** True while a `fit` call runs: a second fit and setWeights throw meanwhile; dispose stops it. */
+  private fitting_ = false;
 
   private constructor(model: Sequential, preset: Preset, opts: ModelOptions, initialise: boolean) {
     const max = opts.maxMemoryBytes;
@@ -252,7 +254,8 @@ export class LeNet5 {
 
   /**
    * Releases the model's memory (its wasm instance and arena become garbage). Any later use throws a
-   * DisposedError. Safe to call twice.
+   * DisposedError. Safe to call twice. During a `fit`, dispose does not throw: the fit stops at its next
+   * batch and rejects with a DisposedError (no further epoch runs, no checkpoint is written).
    */
   dispose(): void {
     this.model_ = null;
@@ -333,9 +336,28 @@ export class LeNet5 {
    * Trains in place; resolves with the history (also when stopped early or aborted: `stopReason` says
    * which). Resuming (`resume`) from the checkpoint of a finished run trains nothing and says so through
    * `warn`.
+   *
+   * One fit at a time per model: calling `fit` while another fit of this model runs (e.g.
+   * `Promise.all([net.fit(a), net.fit(b)])`) throws an InvalidArgumentError at once; it does not queue.
+   * `setWeights` throws likewise during a fit (callbacks set weights through their TrainingControl), and
+   * `dispose()` during a fit makes it stop at the next batch with a DisposedError.
    */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     const model = this.model;
+    // Checked and set before the first await, so that a second call made in the same tick sees it.
+    if (this.fitting_) {
+      throw new InvalidArgumentError('fit: this model is already training (another fit call has not finished); ' +
+        'await it first, or train a second model: two fits on one model would interleave their updates');
+    }
+    this.fitting_ = true;
+    try {
+      return await this.fitNow(model, train, opts);
+    } finally {
+      this.fitting_ = false;
+    }
+  }
+
+  private async fitNow(model: Sequential, train: ImageData, opts: FitOptions): Promise<History> {
     const ck = opts.checkpoint;
     if (ck !== undefined && (ck === null || typeof ck !== 'object' || (ck.path === undefined && ck.write === undefined))) {
       throw new InvalidArgumentError('fit: checkpoint needs a path (Node) or a write(bytes) callback');
@@ -401,6 +423,9 @@ export class LeNet5 {
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
       resumeSource,
+      checkUsable: () => {
+        if (this.model_ === null) throw new DisposedError('fit: the model was disposed during training; training stopped');
+      },
     };
     const history = await fit(model, train, loop);
     this.epochsTrained += history.epochs.length;
@@ -519,8 +544,16 @@ export class LeNet5 {
     return this.model.getParams();
   }
 
-  /** Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order). */
+  /**
+   * Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order).
+   * Throws an InvalidArgumentError while a `fit` of this model runs (it does not queue; a callback sets
+   * weights through its TrainingControl instead).
+   */
   setWeights(values: ArrayLike<number>): void {
+    if (this.fitting_) {
+      throw new InvalidArgumentError('setWeights: this model is training (a fit call has not finished); await the fit first, ' +
+        'or set weights from a callback with control.setWeights');
+    }
     this.model.setParams(values);
   }
 }

@@ -132,6 +132,8 @@ export interface LoopOptions extends FitOptions {
   resumeSource?: string;
   /** The preset's batch size, used (clamped to the data) when `batchSize` is not given. */
   defaultBatchSize?: number;
+  /** Throws when the model may no longer be used (disposed); called before every batch and checkpoint. */
+  checkUsable?: () => void;
   /** Reads and sets the weights for TrainingControl (default: the model's params block). */
   weights?: { get(): Float32Array; set(values: ArrayLike<number>): void };
 }
@@ -315,6 +317,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
     lossSum, correct, seen,
   });
   const checkpoint = async (p: TrainingProgress): Promise<void> => {
+    opts.checkUsable?.();
     if (opts.onCheckpoint) await opts.onCheckpoint(p);
   };
 
@@ -407,6 +410,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
           const p = hook(callbacks, 'onBatchBegin', { epoch: e, batch: b, batches, size: N }, control);
           if (p) await p;
         }
+        opts.checkUsable?.();
         // Awaited only when the batch ran on other threads: one thread stays synchronous step to step.
         const pending = source.gradients(start, N, order, e, rng.u32());
         const { loss, correct: right } = pending instanceof Promise ? await pending : pending;
@@ -439,6 +443,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
         }
       }
       checkWeights();
+      opts.checkUsable?.();
       const seconds = (now() - t0) / 1000;
       if (opts.signal?.aborted) {
         history.aborted = true;
