@@ -28,6 +28,8 @@ export const UNIT = [
   'test/reliability/safety.test.ts',
   'test/reliability/fuzz.test.ts',
   'test/reliability/resources.test.ts',
+  'test/reliability/one-fit.test.ts',
+  'test/reliability/validation.test.ts',
   'test/load.test.ts',
   'test/memory.test.ts',
   'test/version.test.ts',

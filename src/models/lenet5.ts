@@ -20,6 +20,7 @@ import type { ModelDestination, ModelSource } from '../platform/storage.js';
 import { asDataset, evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData, type Prediction } from './inference.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
+import { checkSeed } from '../random.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
@@ -30,7 +31,7 @@ import { pretrainedBytes, type PretrainedName, type PretrainedSource } from './p
  * `seed`).
  */
 export interface ModelOptions {
-  /** Seed of the weight initialisation (default 0). */
+  /** Seed of the weight initialisation: an integer in [0, 2^32) (default 0; anything else throws). */
   seed?: number;
   /** 'wasm' (default after init()) or 'js' (the pure-TS kernels). */
   backend?: BackendName | Backend;
@@ -128,6 +129,7 @@ export class LeNet5 {
     }
     const bs = opts.batchSize ?? 32;
     if (!Number.isInteger(bs) || bs < 1) throw new InvalidArgumentError(`batchSize must be an integer >= 1, got ${String(bs)}`);
+    if (initialise && opts.seed !== undefined) checkSeed(opts.seed, 'seed');
     this.backend_ = typeof opts.backend === 'object' ? opts.backend : createBackend(opts.backend, max);
     this.model_ = model.build(this.backend_, bs);
     this.preset = preset;
@@ -467,8 +469,8 @@ export class LeNet5 {
       throw new InvalidArgumentError(`predict: expected ${h}x${w} pixel values (an array or typed array), got ${x === null ? 'null' : typeof x}`);
     }
     if ('images' in x && typeof x.images === 'object') {
-      const count = x.count ?? Math.floor(x.images.length / (h * w));
-      return predictBatch(this.model, x.images, count);
+      // Without a count, the values must make whole images (predictBatch checks): 785 values are an error.
+      return predictBatch(this.model, x.images, x.count);
     }
     const img = x as ArrayLike<number>;
     if (img.length !== h * w) {
@@ -546,13 +548,21 @@ export class LeNet5 {
 
   /**
    * Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order).
-   * Throws an InvalidArgumentError while a `fit` of this model runs (it does not queue; a callback sets
+   * A non-finite value throws an InvalidArgumentError naming its index and layer, and so does a call while a `fit` of this model runs (it does not queue; a callback sets
    * weights through its TrainingControl instead).
    */
   setWeights(values: ArrayLike<number>): void {
     if (this.fitting_) {
       throw new InvalidArgumentError('setWeights: this model is training (a fit call has not finished); await the fit first, ' +
         'or set weights from a callback with control.setWeights');
+    }
+    const model = this.model;
+    if (values !== null && typeof values === 'object' && values.length === model.paramBlockLength) {
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]!)) {
+          throw new InvalidArgumentError(`setWeights: value ${i} (${model.paramName(i)}) is ${String(values[i])}; weights must be finite`);
+        }
+      }
     }
     this.model.setParams(values);
   }

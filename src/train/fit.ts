@@ -8,7 +8,7 @@
  * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
  */
 import type { AnyDataset } from '../data/dataset.js';
-import { mixSeed } from '../random.js';
+import { checkSeed, mixSeed } from '../random.js';
 import { CheckpointError, InvalidArgumentError } from '../errors.js';
 import { asDataset, countCorrect, evaluate, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
 import { clipGradients, diverged, DivergenceGuard } from './guard.js';
@@ -84,7 +84,7 @@ export interface FitOptions {
   verbose?: Verbosity;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
-  /** Seed for shuffling, dropout and SDLM sampling (default 0). */
+  /** Seed for shuffling, dropout and SDLM sampling: an integer in [0, 2^32) (default: the model's seed). */
   seed?: number;
   /** Epoch number to start counting from (resuming a schedule). */
   initialEpoch?: number;
@@ -238,9 +238,7 @@ export function splitValidation(data: AnyDataset, split: number | ValidationSpli
     throw new InvalidArgumentError(`fit: validationSplit must be a fraction in (0, 1)${seeded ? '' : ' or { fraction, seed }'}, got ${
       String(fraction)}`);
   }
-  if (seeded && !Number.isInteger(split.seed)) {
-    throw new InvalidArgumentError(`fit: validationSplit.seed must be an integer, got ${String(split.seed)}`);
-  }
+  if (seeded) checkSeed(split.seed, 'fit: validationSplit.seed');
   const held = Math.round(fraction * data.count);
   if (held < 1 || held >= data.count) {
     throw new InvalidArgumentError(`fit: validationSplit ${fraction} of ${data.count} samples leaves ${held} to validate and ` +
@@ -286,6 +284,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
   const optimizer = isOptimizer(spec) ? spec : createOptimizer(spec, model);
   const schedule = opts.schedule ?? optimizer.defaultSchedule();
   const seed = opts.seed ?? 0;
+  checkSeed(seed, 'fit: seed');
   const shuffle = opts.shuffle ?? true;
   const yieldMs = opts.yieldEveryMs ?? 50;
   const guard = opts.guard ?? true;
