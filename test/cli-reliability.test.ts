@@ -4,7 +4,7 @@
  * (dist/), offline, on tiny IDX folders.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,5 +79,96 @@ describe('empty data is a data error', () => {
     const r = await run(['eval', '--model-file', model, '--data', folder, '--json']);
     expectOneLineError(r, 1, /the test set holds 0 images.*nothing to evaluate/);
     expect(r.stdout).not.toMatch(/accuracy/);
+  });
+});
+
+/** Starts `lenet5 args`, sends `signal` as soon as `file` exists, and resolves with how it ended. */
+function killWhenExists(args: string[], file: string, signal: NodeJS.Signals): Promise<Run & { killed: boolean }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: dir, env: { ...process.env, NODE_OPTIONS, LENET5_CACHE_DIR: join(dir, 'cache') },
+    });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = setInterval(() => {
+      if (!killed && existsSync(file)) {
+        killed = child.kill(signal);
+      }
+    }, 5);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      done({ code: code ?? -1, stdout, stderr, killed });
+    });
+  });
+}
+
+const weightsOf = (file: string): Buffer => Buffer.from(LeNet5.load(readFileSync(file), { backend: 'js' }).getWeights().buffer);
+
+describe('train: interruptions, checkpoints and --resume', () => {
+  const args = ['train', '--data', 'digits', '--epochs', '4', '--batch-size', '8', '--seed', '3'];
+
+  it('SIGTERM after the first checkpoint, then --resume, gives the uninterrupted weights bit for bit', async () => {
+    const whole = join(dir, 'whole.lenet5');
+    const r0 = await run([...args, '--out', whole]);
+    expect(r0.code, r0.stderr).toBe(0);
+    expect(existsSync(`${whole}.ckpt`)).toBe(false); // a finished run removes its checkpoint
+
+    const out = join(dir, 'cut.lenet5');
+    const ckpt = join(dir, 'cut.ckpt');
+    const cut = await killWhenExists([...args, '--out', out, '--checkpoint', ckpt], ckpt, 'SIGTERM');
+    expect(cut.killed).toBe(true);
+    expect(cut.code, cut.stderr).toBe(143);
+    expect(cut.stdout).toMatch(/interrupted by SIGTERM: checkpoint written to .*cut\.ckpt/);
+    expect(cut.stdout).toMatch(/lenet5 train .*--checkpoint \S*cut\.ckpt --resume/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(ckpt)).toBe(true);
+
+    const resumed = await run([...args, '--out', out, '--checkpoint', ckpt, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(weightsOf(out).equals(weightsOf(whole))).toBe(true);
+    expect(existsSync(ckpt)).toBe(false);
+  });
+
+  it('SIGINT exits 130 with the checkpoint at its default place, next to --out', async () => {
+    const out = join(dir, 'int.lenet5');
+    const cut = await killWhenExists([...args, '--out', out, '--json'], `${out}.ckpt`, 'SIGINT');
+    expect(cut.killed).toBe(true);
+    expect(cut.code, cut.stderr).toBe(130);
+    const json = JSON.parse(cut.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(json).toMatchObject({ interrupted: 'SIGINT', checkpoint: `${out}.ckpt` });
+    expect(String(json.resume)).toMatch(/--resume$/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('train: --out is checked first; a diverged run keeps the old file', () => {
+  it('a missing --out folder fails before training', async () => {
+    const r = await run(['train', '--data', 'digits', '--epochs', '1', '--out', join(dir, 'no-such-dir', 'm.lenet5')]);
+    expectOneLineError(r, 2, /--out .*no-such-dir.*does not exist/);
+    expect(r.stdout).not.toMatch(/training modern/);
+  });
+
+  it('an --out whose folder is a file fails before training', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await run(['train', '--data', 'digits', '--epochs', '1', '--out', join(file, 'm.lenet5')]);
+    expectOneLineError(r, 2, /--out .*a-file is not a folder/);
+    expect(r.stdout).not.toMatch(/training modern/);
+  });
+
+  it('a diverged run exits 1 and leaves the existing file, unless --force', async () => {
+    const out = join(dir, 'keep.lenet5');
+    writeFileSync(out, 'the previous model');
+    const diverge = ['train', '--data', 'digits', '--epochs', '2', '--optimizer', 'sgd', '--lr', '1e30', '--out', out];
+    const r = await run(diverge);
+    expectOneLineError(r, 1, /diverged/);
+    expect(r.stderr).toMatch(/nothing saved; .*keep\.lenet5 is unchanged/);
+    expect(readFileSync(out, 'utf8')).toBe('the previous model');
+    const forced = await run([...diverge, '--force']);
+    expect(forced.code, forced.stderr).toBe(1);
+    expect(weightsOf(out).length).toBe(61706 * 4);
   });
 });

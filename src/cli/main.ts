@@ -79,6 +79,11 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--out <file>', 'where to save the model (default: lenet5-<model>.lenet5)')
     .option('--threads <n>', 'data-parallel worker threads sharing one memory (default 1)', positiveInt('--threads'))
+    .option('--checkpoint <file>', 'checkpoint written at every epoch end and on Ctrl-C/SIGTERM, deleted when the run ' +
+      'finishes (default: <out>.ckpt)')
+    .option('--resume', 'continue the interrupted run from --checkpoint (same options and data; the result is bit-identical ' +
+      'to an uninterrupted run)')
+    .option('--force', 'save the model even when training diverged (the last good weights), replacing --out')
     .action(action((out, o: Parameters<typeof train>[0]) => train(o, out)));
 
   common(program.command('eval'))

@@ -88,7 +88,10 @@ export interface FitOptions {
   seed?: number;
   /** Epoch number to start counting from (resuming a schedule). */
   initialEpoch?: number;
-  /** Stops training at the next batch boundary; fit then resolves with `aborted: true`. */
+  /**
+   * Stops training at the next batch boundary; fit then resolves with `aborted: true`. With `checkpoint`,
+   * a checkpoint of where it stopped is written first, so that `resume` continues from that batch.
+   */
   signal?: AbortSignal;
   /** Shorthand for `callbacks: { onBatchEnd }` (called before `callbacks`; awaited when it returns a promise). */
   onBatchEnd?: (info: BatchInfo) => unknown;
@@ -435,7 +438,14 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
           await yieldNow();
           lastYield = now();
         }
-        if (opts.signal?.aborted) break;
+        if (opts.signal?.aborted) {
+          // Where it stopped, so that `resume` continues from this batch (not from the last checkpoint).
+          if (opts.onCheckpoint) {
+            checkWeights();
+            await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
+          }
+          break;
+        }
         if (stopReason !== null && b + 1 < batches) {
           partial = true;
           break;
