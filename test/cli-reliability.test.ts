@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitsSplit } from '../src/cli/data.js';
 import { writeIdx } from '../src/data/idx.js';
@@ -170,5 +171,50 @@ describe('train: --out is checked first; a diverged run keeps the old file', () 
     const forced = await run([...diverge, '--force']);
     expect(forced.code, forced.stderr).toBe(1);
     expect(weightsOf(out).length).toBe(61706 * 4);
+  });
+});
+
+describe('predict over several files', () => {
+  /** A held-out digit as a PNG, dark ink on light paper; `faint` squeezes it into 20 levels of grey. */
+  async function digitPng(name: string, i: number, faint = false): Promise<string> {
+    const { test } = await digitsSplit();
+    const data = test.image(i).map((v) => (faint ? 255 - Math.round((v * 20) / 255) : 255 - v));
+    const file = join(dir, name);
+    writeFileSync(file, encodePng({ width: 28, height: 28, data, channels: 1, depth: 8 }));
+    return file;
+  }
+
+  it('prints each result or error in order and exits 1 at the end when any failed; --json has { file, error }', async () => {
+    const a = await digitPng('a.png', 0);
+    const bad = join(dir, 'bad.png');
+    writeFileSync(bad, 'not a png');
+    const c = await digitPng('c.png', 1);
+    const r = await run(['predict', a, bad, c]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`a\\.png: \\d \\(`));
+    expect(r.stdout).toMatch(new RegExp(`c\\.png: \\d \\(`));
+    expect(r.stdout).toMatch(/1 of 3 files failed/);
+    expect(r.stderr).toMatch(/^lenet5: .*bad\.png/m);
+    const j = await run(['predict', a, bad, c, '--json']);
+    expect(j.code, j.stderr).toBe(1);
+    const { predictions } = JSON.parse(j.stdout.trim().split('\n').at(-1)!) as { predictions: Record<string, unknown>[] };
+    expect(predictions.map((p) => p.file)).toEqual([a, bad, c]);
+    expect(typeof predictions[0]!.label).toBe('number');
+    expect(predictions[1]).toMatchObject({ file: bad, code: 'E_IMAGE_DECODE' });
+    expect(String(predictions[1]!.error)).toMatch(/bad\.png/);
+    expect(predictions[1]).not.toHaveProperty('label');
+    expect(typeof predictions[2]!.label).toBe('number');
+  });
+
+  it('--min-contrast reads a faint digit; the "no ink" error names the flag', async () => {
+    const faint = await digitPng('faint.png', 2);
+    const fainter = await digitPng('fainter.png', 2, true);
+    const r = await run(['predict', fainter]);
+    expectOneLineError(r, 1, /fainter\.png: no ink found .*lower --min-contrast \(now 32\)/);
+    const ok = await run(['predict', fainter, '--min-contrast', '10', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const label = (p: Run): unknown => (JSON.parse(p.stdout.trim().split('\n').at(-1)!) as { predictions: { label: number }[] }).predictions[0]!.label;
+    expect(label(ok)).toBe(label(await run(['predict', faint, '--json'])));
+    expectOneLineError(await run(['predict', faint, '--min-contrast', '300']), 2, /--min-contrast must be an integer in 0\.\.255/);
   });
 });
