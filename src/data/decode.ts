@@ -83,7 +83,90 @@ async function decodeJpeg(bytes: Uint8Array, name: string, maxPixels: number): P
   });
   checkSize(img.width, img.height, maxPixels, name);
   if (img.data.length !== img.width * img.height * 4) throw new ImageDecodeError(`${name}: JPEG pixel data is truncated`, name);
-  return { width: img.width, height: img.height, data: img.data, channels: 4 };
+  // jpeg-js returns the pixels as stored; a phone's portrait photo is stored sideways with an EXIF tag.
+  return orient({ width: img.width, height: img.height, data: img.data, channels: 4 }, jpegOrientation(bytes));
+}
+
+/**
+ * The EXIF orientation (1..8) of a JPEG: tag 0x0112 of IFD0 in its APP1 "Exif" segment; 1 (as stored) when
+ * there is none or it cannot be read (a damaged tag does not make the image unreadable).
+ */
+export function jpegOrientation(bytes: Uint8Array): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let p = 2;
+  while (p + 4 <= bytes.length && bytes[p] === 0xff) {
+    const marker = bytes[p + 1]!;
+    // Start of scan or end of image: the metadata segments are over.
+    if (marker === 0xda || marker === 0xd9) break;
+    if (marker === 0xff) {
+      p++;
+      continue;
+    }
+    const len = v.getUint16(p + 2);
+    const start = p + 4;
+    const end = p + 2 + len;
+    if (len < 2 || end > bytes.length) break;
+    if (marker === 0xe1 && len >= 16 && v.getUint32(start) === 0x45786966 && v.getUint16(start + 4) === 0) {
+      return exifOrientation(v, start + 6, end);
+    }
+    p = end;
+  }
+  return 1;
+}
+
+/** The orientation tag of the TIFF structure at `tiff` (up to `end`), or 1. */
+function exifOrientation(v: DataView, tiff: number, end: number): number {
+  const order = v.getUint16(tiff);
+  if (order !== 0x4949 && order !== 0x4d4d) return 1;
+  const le = order === 0x4949;
+  if (v.getUint16(tiff + 2, le) !== 42) return 1;
+  const ifd = tiff + v.getUint32(tiff + 4, le);
+  if (ifd + 2 > end) return 1;
+  const entries = v.getUint16(ifd, le);
+  for (let i = 0; i < entries; i++) {
+    const e = ifd + 2 + 12 * i;
+    if (e + 12 > end) return 1;
+    if (v.getUint16(e, le) === 0x0112) {
+      const type = v.getUint16(e + 2, le);
+      const value = type === 3 ? v.getUint16(e + 8, le) : type === 4 ? v.getUint32(e + 8, le) : 1;
+      return value >= 1 && value <= 8 ? value : 1;
+    }
+  }
+  return 1;
+}
+
+/**
+ * The raster as it is meant to be seen under EXIF `orientation`: 2 mirrored, 3 turned 180 degrees, 4 flipped,
+ * 5 transposed, 6 turned 90 degrees clockwise, 7 transversed, 8 turned 90 degrees counter-clockwise.
+ */
+export function orient(img: RasterImage, orientation: number): RasterImage {
+  if (orientation < 2 || orientation > 8) return img;
+  const { width: w, height: h } = img;
+  const c = img.channels ?? img.data.length / (w * h);
+  const swap = orientation >= 5;
+  const W = swap ? h : w;
+  const H = swap ? w : h;
+  const out = new Uint8Array(w * h * c);
+  for (let Y = 0; Y < H; Y++) {
+    for (let X = 0; X < W; X++) {
+      // The stored pixel (x, y) shown at (X, Y).
+      let x: number;
+      let y: number;
+      switch (orientation) {
+        case 2: x = w - 1 - X; y = Y; break;
+        case 3: x = w - 1 - X; y = h - 1 - Y; break;
+        case 4: x = X; y = h - 1 - Y; break;
+        case 5: x = Y; y = X; break;
+        case 6: x = Y; y = h - 1 - X; break;
+        case 7: x = w - 1 - Y; y = h - 1 - X; break;
+        default: x = w - 1 - Y; y = X; break;
+      }
+      const from = (y * w + x) * c;
+      const to = (Y * W + X) * c;
+      for (let k = 0; k < c; k++) out[to + k] = img.data[from + k]!;
+    }
+  }
+  return { width: W, height: H, data: out, channels: c };
 }
 
 type JpegDecode = (
