@@ -56,6 +56,7 @@ async function decodePng(bytes: Uint8Array, name: string, maxPixels: number): Pr
   if (bytes.length < 24) throw new ImageDecodeError(`${name}: PNG is truncated (${bytes.length} bytes, no header)`, name);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   checkSize(view.getUint32(16), view.getUint32(20), maxPixels, name);
+  await checkPngDataLength(bytes, name);
   const png = await import('fast-png');
   const img = png.decode(bytes);
   checkSize(img.width, img.height, maxPixels, name);
@@ -70,6 +71,73 @@ async function decodePng(bytes: Uint8Array, name: string, maxPixels: number): Pr
   if (img.data.length < need) throw new ImageDecodeError(`${name}: PNG pixel data is truncated`, name);
   const data = img.data.length === need ? img.data : img.data.subarray(0, need);
   return { width: img.width, height: img.height, data, channels: img.channels };
+}
+
+/** Samples per pixel of each PNG colour type (0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** The seven Adam7 passes: first column and row, column and row steps. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/**
+ * The pixel data (the IDAT chunks, inflated) must be exactly as long as IHDR's size, depth, colour type and
+ * interlacing make it: fewer bytes would decode as garbage or fail obscurely, more would be ignored
+ * silently. A file whose chunks cannot be walked is left to the decoder's own errors.
+ */
+async function checkPngDataLength(bytes: Uint8Array, name: string): Promise<void> {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(8) !== 13 || v.getUint32(12) !== 0x49484452) return; // IHDR first, 13 bytes
+  const w = v.getUint32(16);
+  const h = v.getUint32(20);
+  const depth = bytes[24]!;
+  const channels = PNG_CHANNELS[bytes[25]!];
+  const interlaced = bytes[28] === 1;
+  if (channels === undefined) return;
+  const bpp = channels * depth;
+  const rows = (pw: number, ph: number): number => (pw === 0 || ph === 0 ? 0 : ph * (1 + Math.ceil((pw * bpp) / 8)));
+  const need = interlaced
+    ? ADAM7.reduce((s, [x0, y0, dx, dy]) => s + rows(Math.max(0, Math.ceil((w - x0) / dx)), Math.max(0, Math.ceil((h - y0) / dy))), 0)
+    : rows(w, h);
+  const idat: Uint8Array[] = [];
+  let p = 8;
+  for (;;) {
+    if (p + 12 > bytes.length) return;
+    const len = v.getUint32(p);
+    const type = v.getUint32(p + 4);
+    if (p + 12 + len > bytes.length) return;
+    if (type === 0x49444154) idat.push(bytes.subarray(p + 8, p + 8 + len));
+    if (type === 0x49454e44) break; // IEND
+    p += 12 + len;
+  }
+  if (idat.length === 0 || typeof DecompressionStream !== 'function') return;
+  const got = await inflatedLength(idat, need + 1);
+  if (got !== need) {
+    throw new ImageDecodeError(`${name}: the PNG header (IHDR) says ${w}x${h}, ${depth}-bit, ${channels} channel${channels === 1 ? '' : 's'}` +
+      `${interlaced ? ', interlaced' : ''}, which is ${need} bytes of pixel data, but the data holds ` +
+      `${got > need ? 'more' : got}; the file is corrupt or its header is wrong`, name);
+  }
+}
+
+/** Bytes the zlib stream `parts` inflates to, counting at most `limit` (no more is produced). */
+async function inflatedLength(parts: Uint8Array[], limit: number): Promise<number> {
+  const ds = new DecompressionStream('deflate');
+  const writer = ds.writable.getWriter();
+  const written = (async () => {
+    for (const part of parts) await writer.write(part as Uint8Array<ArrayBuffer>);
+    await writer.close();
+  })();
+  written.catch(() => undefined);
+  const reader = ds.readable.getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n >= limit) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return n;
 }
 
 async function decodeJpeg(bytes: Uint8Array, name: string, maxPixels: number): Promise<RasterImage> {
