@@ -38,7 +38,7 @@ function build(signature: Uint8Array, cs: Chunk[]): Uint8Array {
 
 /** A 28x28 8-bit gray PNG whose IDAT holds `rows` filtered rows (28 is right). */
 function withRows(rows: number, interlace = false): Uint8Array {
-  const img = { width: 28, height: 28, data: new Uint8Array(784).map((_, i) => (i * 7) & 255), channels: 1, depth: 8 };
+  const img = { width: 28, height: 28, data: new Uint8Array(784).map((_, i) => (i * 7) & 255), channels: 1, depth: 8 as const };
   const good = encodePng(img);
   const cs = chunks(good);
   if (interlace) {
