@@ -30,6 +30,7 @@ export const UNIT = [
   'test/reliability/resources.test.ts',
   'test/reliability/one-fit.test.ts',
   'test/reliability/validation.test.ts',
+  'test/reliability/abort-checkpoint.test.ts',
   'test/load.test.ts',
   'test/memory.test.ts',
   'test/version.test.ts',
