@@ -4,6 +4,14 @@
  * through splitmix32; integer-only, so the same seed gives the same stream in every engine. Not for
  * cryptography.
  */
+import { InvalidArgumentError } from './errors.js';
+
+/** Throws an InvalidArgumentError unless `seed` is an integer in [0, 2^32) (what the generator can take whole). */
+export function checkSeed(seed: unknown, what: string): void {
+  if (!(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+    throw new InvalidArgumentError(`${what} must be an integer in [0, 2^32), got ${String(seed)}`);
+  }
+}
 export class Rng {
   private a: number;
   private b: number;

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { Dataset } from '../data/dataset.js';
-import { DataNotFoundError, DownloadError } from '../errors.js';
+import { DataFormatError, DataNotFoundError, DownloadError } from '../errors.js';
 import { FASHION_MNIST, MNIST, splitValidation, type Progress, type TrainTest } from '../data/mnist.js';
 import { loadDigits, loadNode, type NodeLoadOptions } from '../data/index.node.js';
 import { findDataFile } from '../data/mnist.node.js';
@@ -80,7 +80,18 @@ function withValidation(data: LoadedData, validationSplit: number | undefined): 
  * the last fraction of the training set as `validation`.
  */
 export async function loadData(choice: string | undefined, out: Output, testOnly = false, validationSplit?: number): Promise<LoadedData> {
-  return withValidation(await loadSource(choice, out, testOnly), validationSplit);
+  return withValidation(nonEmpty(await loadSource(choice, out, testOnly)), validationSplit);
+}
+
+/** A split that holds no images is a data error (exit 1), named here, not a batch size of 0 or an accuracy of 0. */
+function nonEmpty(data: LoadedData): LoadedData {
+  for (const [set, what, file] of [[data.train, 'training', 'train-images'], [data.test, 'test', 't10k-images']] as const) {
+    if (set !== null && set.count === 0) {
+      throw new DataFormatError(`${data.name}: the ${what} set holds 0 images (${file}-idx3-ubyte and its labels are empty); ` +
+        `${what === 'training' ? 'nothing to train on' : 'nothing to evaluate'}: pass a folder whose ${what} files hold images`, data.name);
+    }
+  }
+  return data;
 }
 
 async function loadSource(choice: string | undefined, out: Output, testOnly: boolean): Promise<LoadedData> {

@@ -52,6 +52,15 @@ export function nonNegativeInt(flag: string) {
   };
 }
 
+/** An integer 0..255 (a pixel contrast). */
+export function contrast(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > 255) throw new UsageError(`${flag} must be an integer in 0..255, got '${value}'`);
+    return n;
+  };
+}
+
 /** Parses a positive finite number (learning rates). */
 /** A number strictly between 0 and 1 (a fraction such as `0.1` or `1/6`). */
 export function fraction(flag: string) {

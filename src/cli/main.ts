@@ -13,7 +13,7 @@ import { exportOnnx } from './commands/export.js';
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
-import { describeError, EXIT_USAGE, exitCodeOf, fraction, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
+import { contrast, describeError, EXIT_USAGE, exitCodeOf, fraction, nonNegativeInt, positiveInt, positiveNumber, UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 
 // Node 20 validates the relaxed-SIMD (FMA) kernels only behind this V8 flag; set it before init() compiles
@@ -79,6 +79,11 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--out <file>', 'where to save the model (default: lenet5-<model>.lenet5)')
     .option('--threads <n>', 'data-parallel worker threads sharing one memory (default 1)', positiveInt('--threads'))
+    .option('--checkpoint <file>', 'checkpoint written at every epoch end and on Ctrl-C/SIGTERM, deleted when the run ' +
+      'finishes (default: <out>.ckpt)')
+    .option('--resume', 'continue the interrupted run from --checkpoint (same options and data; the result is bit-identical ' +
+      'to an uninterrupted run)')
+    .option('--force', 'save the model even when training diverged (the last good weights), replacing --out')
     .action(action((out, o: Parameters<typeof train>[0]) => train(o, out)));
 
   common(program.command('eval'))
@@ -95,6 +100,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--pretrained <name>', 'which shipped model to use without --model-file')
       .choices(['modern', 'classic']).default('modern'))
     .option('--show', 'print each 28x28 input as text art')
+    .option('--min-contrast <n>', 'how far the ink must differ from the background, 0..255 (default 32); lower it for faint ' +
+      'digits that report "no ink found"', contrast('--min-contrast'))
     .addOption(backendOption())
     .action(action((out, files: string[], o: Parameters<typeof predict>[1]) => predict(files, o, out)));
 

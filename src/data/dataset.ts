@@ -9,7 +9,7 @@
 import { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 import type { AffineParams, Distortion, DistortionOptions } from './distort.js';
 import { DataFormatError, InvalidArgumentError } from '../errors.js';
-import { mixSeed, permutation, Rng } from '../random.js';
+import { checkSeed, mixSeed, permutation, Rng } from '../random.js';
 
 /**
  * How pixels become network inputs.
@@ -279,13 +279,14 @@ export class Dataset<P extends Pixels = Uint8Array> {
     return [src.subset(0, n), src.subset(n, this.count)];
   }
 
-  /** A copy in a seeded random order. */
+  /** A copy in a seeded random order (`seed`: an integer in [0, 2^32)). */
   shuffle(seed: number): Dataset<P> {
     return this.subset(this.permutation(seed));
   }
 
   /** A seeded random order of 0..count-1 (for shuffling epochs without copying the images). */
   permutation(seed: number, out?: Uint32Array): Uint32Array {
+    checkSeed(seed, `${this.name}: seed`);
     return permutation(this.count, seed, out);
   }
 

@@ -20,6 +20,7 @@ import type { ModelDestination, ModelSource } from '../platform/storage.js';
 import { asDataset, evaluate, predictBatch, type BatchPrediction, type Evaluation, type ImageData, type Prediction } from './inference.js';
 import { adam, createOptimizer, sdlm, type Optimizer, type OptimizerSpec } from '../train/optimizers.js';
 import { threadsUnavailable } from '../platform/worker-threads.js';
+import { checkSeed } from '../random.js';
 import { classicModel, modernModel, type ClassicOptions, type ModernOptions } from './presets.js';
 import { Sequential, type InputSpec, type LossSpec } from './sequential.js';
 import { summaryData, summaryText, type SummaryData } from './summary.js';
@@ -30,7 +31,7 @@ import { pretrainedBytes, type PretrainedName, type PretrainedSource } from './p
  * `seed`).
  */
 export interface ModelOptions {
-  /** Seed of the weight initialisation (default 0). */
+  /** Seed of the weight initialisation: an integer in [0, 2^32) (default 0; anything else throws). */
   seed?: number;
   /** 'wasm' (default after init()) or 'js' (the pure-TS kernels). */
   backend?: BackendName | Backend;
@@ -118,6 +119,8 @@ export class LeNet5 {
   /** Epochs trained so far over every fit call (schedules and seeds continue from here). */
   epochsTrained = 0;
   private optimizer: Optimizer | null = null;
+  /** True while a `fit` call runs: a second fit and setWeights throw meanwhile; dispose stops it. */
+  private fitting_ = false;
 
   private constructor(model: Sequential, preset: Preset, opts: ModelOptions, initialise: boolean) {
     const max = opts.maxMemoryBytes;
@@ -126,6 +129,7 @@ export class LeNet5 {
     }
     const bs = opts.batchSize ?? 32;
     if (!Number.isInteger(bs) || bs < 1) throw new InvalidArgumentError(`batchSize must be an integer >= 1, got ${String(bs)}`);
+    if (initialise && opts.seed !== undefined) checkSeed(opts.seed, 'seed');
     this.backend_ = typeof opts.backend === 'object' ? opts.backend : createBackend(opts.backend, max);
     this.model_ = model.build(this.backend_, bs);
     this.preset = preset;
@@ -252,7 +256,8 @@ export class LeNet5 {
 
   /**
    * Releases the model's memory (its wasm instance and arena become garbage). Any later use throws a
-   * DisposedError. Safe to call twice.
+   * DisposedError. Safe to call twice. During a `fit`, dispose does not throw: the fit stops at its next
+   * batch and rejects with a DisposedError (no further epoch runs, no checkpoint is written).
    */
   dispose(): void {
     this.model_ = null;
@@ -333,9 +338,28 @@ export class LeNet5 {
    * Trains in place; resolves with the history (also when stopped early or aborted: `stopReason` says
    * which). Resuming (`resume`) from the checkpoint of a finished run trains nothing and says so through
    * `warn`.
+   *
+   * One fit at a time per model: calling `fit` while another fit of this model runs (e.g.
+   * `Promise.all([net.fit(a), net.fit(b)])`) throws an InvalidArgumentError at once; it does not queue.
+   * `setWeights` throws likewise during a fit (callbacks set weights through their TrainingControl), and
+   * `dispose()` during a fit makes it stop at the next batch with a DisposedError.
    */
   async fit(train: ImageData, opts: FitOptions = {}): Promise<History> {
     const model = this.model;
+    // Checked and set before the first await, so that a second call made in the same tick sees it.
+    if (this.fitting_) {
+      throw new InvalidArgumentError('fit: this model is already training (another fit call has not finished); ' +
+        'await it first, or train a second model: two fits on one model would interleave their updates');
+    }
+    this.fitting_ = true;
+    try {
+      return await this.fitNow(model, train, opts);
+    } finally {
+      this.fitting_ = false;
+    }
+  }
+
+  private async fitNow(model: Sequential, train: ImageData, opts: FitOptions): Promise<History> {
     const ck = opts.checkpoint;
     if (ck !== undefined && (ck === null || typeof ck !== 'object' || (ck.path === undefined && ck.write === undefined))) {
       throw new InvalidArgumentError('fit: checkpoint needs a path (Node) or a write(bytes) callback');
@@ -401,6 +425,9 @@ export class LeNet5 {
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
       resumeSource,
+      checkUsable: () => {
+        if (this.model_ === null) throw new DisposedError('fit: the model was disposed during training; training stopped');
+      },
     };
     const history = await fit(model, train, loop);
     this.epochsTrained += history.epochs.length;
@@ -442,8 +469,8 @@ export class LeNet5 {
       throw new InvalidArgumentError(`predict: expected ${h}x${w} pixel values (an array or typed array), got ${x === null ? 'null' : typeof x}`);
     }
     if ('images' in x && typeof x.images === 'object') {
-      const count = x.count ?? Math.floor(x.images.length / (h * w));
-      return predictBatch(this.model, x.images, count);
+      // Without a count, the values must make whole images (predictBatch checks): 785 values are an error.
+      return predictBatch(this.model, x.images, x.count);
     }
     const img = x as ArrayLike<number>;
     if (img.length !== h * w) {
@@ -519,8 +546,24 @@ export class LeNet5 {
     return this.model.getParams();
   }
 
-  /** Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order). */
+  /**
+   * Replaces every parameter with `values`, laid out as `getWeights()` returns them (same length, layer order).
+   * A non-finite value throws an InvalidArgumentError naming its index and layer, and so does a call while a `fit` of this model runs (it does not queue; a callback sets
+   * weights through its TrainingControl instead).
+   */
   setWeights(values: ArrayLike<number>): void {
+    if (this.fitting_) {
+      throw new InvalidArgumentError('setWeights: this model is training (a fit call has not finished); await the fit first, ' +
+        'or set weights from a callback with control.setWeights');
+    }
+    const model = this.model;
+    if (values !== null && typeof values === 'object' && values.length === model.paramBlockLength) {
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]!)) {
+          throw new InvalidArgumentError(`setWeights: value ${i} (${model.paramName(i)}) is ${String(values[i])}; weights must be finite`);
+        }
+      }
+    }
     this.model.setParams(values);
   }
 }

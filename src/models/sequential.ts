@@ -403,6 +403,18 @@ export class Sequential {
     this.viewFn(this.paramsRegion).set(values);
   }
 
+  /** The parameter that holds value `index` of the params block, e.g. `'C1.weight[3]'`. */
+  paramName(index: number): string {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const specs = this.layers[i]!.params();
+      const offs = this.paramOffsets[i]!;
+      for (let j = specs.length - 1; j >= 0; j--) {
+        if (index >= offs[j]!) return `layer ${this.layers[i]!.name}, ${specs[j]!.name}[${index - offs[j]!}]`;
+      }
+    }
+    return `value ${index}`;
+  }
+
   /** zeroGrad: one fill over the grads block. */
   zeroGrad(): void {
     this.viewFn(this.gradsRegion).fill(0);

@@ -8,7 +8,7 @@
  * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
  */
 import type { AnyDataset } from '../data/dataset.js';
-import { mixSeed } from '../random.js';
+import { checkSeed, mixSeed } from '../random.js';
 import { CheckpointError, InvalidArgumentError } from '../errors.js';
 import { asDataset, countCorrect, evaluate, firstNonFiniteActivation, type ImageData } from '../models/inference.js';
 import { clipGradients, diverged, DivergenceGuard } from './guard.js';
@@ -84,11 +84,14 @@ export interface FitOptions {
   verbose?: Verbosity;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
-  /** Seed for shuffling, dropout and SDLM sampling (default 0). */
+  /** Seed for shuffling, dropout and SDLM sampling: an integer in [0, 2^32) (default: the model's seed). */
   seed?: number;
   /** Epoch number to start counting from (resuming a schedule). */
   initialEpoch?: number;
-  /** Stops training at the next batch boundary; fit then resolves with `aborted: true`. */
+  /**
+   * Stops training at the next batch boundary; fit then resolves with `aborted: true`. With `checkpoint`,
+   * a checkpoint of where it stopped is written first, so that `resume` continues from that batch.
+   */
   signal?: AbortSignal;
   /** Shorthand for `callbacks: { onBatchEnd }` (called before `callbacks`; awaited when it returns a promise). */
   onBatchEnd?: (info: BatchInfo) => unknown;
@@ -132,6 +135,8 @@ export interface LoopOptions extends FitOptions {
   resumeSource?: string;
   /** The preset's batch size, used (clamped to the data) when `batchSize` is not given. */
   defaultBatchSize?: number;
+  /** Throws when the model may no longer be used (disposed); called before every batch and checkpoint. */
+  checkUsable?: () => void;
   /** Reads and sets the weights for TrainingControl (default: the model's params block). */
   weights?: { get(): Float32Array; set(values: ArrayLike<number>): void };
 }
@@ -236,9 +241,7 @@ export function splitValidation(data: AnyDataset, split: number | ValidationSpli
     throw new InvalidArgumentError(`fit: validationSplit must be a fraction in (0, 1)${seeded ? '' : ' or { fraction, seed }'}, got ${
       String(fraction)}`);
   }
-  if (seeded && !Number.isInteger(split.seed)) {
-    throw new InvalidArgumentError(`fit: validationSplit.seed must be an integer, got ${String(split.seed)}`);
-  }
+  if (seeded) checkSeed(split.seed, 'fit: validationSplit.seed');
   const held = Math.round(fraction * data.count);
   if (held < 1 || held >= data.count) {
     throw new InvalidArgumentError(`fit: validationSplit ${fraction} of ${data.count} samples leaves ${held} to validate and ` +
@@ -284,6 +287,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
   const optimizer = isOptimizer(spec) ? spec : createOptimizer(spec, model);
   const schedule = opts.schedule ?? optimizer.defaultSchedule();
   const seed = opts.seed ?? 0;
+  checkSeed(seed, 'fit: seed');
   const shuffle = opts.shuffle ?? true;
   const yieldMs = opts.yieldEveryMs ?? 50;
   const guard = opts.guard ?? true;
@@ -315,6 +319,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
     lossSum, correct, seen,
   });
   const checkpoint = async (p: TrainingProgress): Promise<void> => {
+    opts.checkUsable?.();
     if (opts.onCheckpoint) await opts.onCheckpoint(p);
   };
 
@@ -407,6 +412,7 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
           const p = hook(callbacks, 'onBatchBegin', { epoch: e, batch: b, batches, size: N }, control);
           if (p) await p;
         }
+        opts.checkUsable?.();
         // Awaited only when the batch ran on other threads: one thread stays synchronous step to step.
         const pending = source.gradients(start, N, order, e, rng.u32());
         const { loss, correct: right } = pending instanceof Promise ? await pending : pending;
@@ -432,13 +438,21 @@ export async function fit(model: Sequential, train: ImageData, opts: LoopOptions
           await yieldNow();
           lastYield = now();
         }
-        if (opts.signal?.aborted) break;
+        if (opts.signal?.aborted) {
+          // Where it stopped, so that `resume` continues from this batch (not from the last checkpoint).
+          if (opts.onCheckpoint) {
+            checkWeights();
+            await checkpoint(progress(e, b + 1, rng, lossSum, correct, seen));
+          }
+          break;
+        }
         if (stopReason !== null && b + 1 < batches) {
           partial = true;
           break;
         }
       }
       checkWeights();
+      opts.checkUsable?.();
       const seconds = (now() - t0) / 1000;
       if (opts.signal?.aborted) {
         history.aborted = true;

@@ -187,8 +187,9 @@ const cases: Case[] = [
     },
     cls: DisposedError, says: /disposed/,
   },
+  { what: 'weights: setWeights with a NaN', run: () => { const n = tiny(); const w = n.getWeights(); w[5] = NaN; n.setWeights(w); }, cls: InvalidArgumentError, says: /setWeights: value 5 \(layer conv1, weight\[5\]\) is NaN; weights must be finite/ },
   { what: 'resources: a model over the memory maximum', run: () => LeNet5.modern({ maxMemoryBytes: 1 << 20 }), cls: MemoryLimitError, says: /needs \d+ bytes but the arena is limited to 1048576 bytes .*smaller batch or raise the memory limit/ },
-  { what: 'training: weights that are NaN', run: () => { const n = tiny(); const w = n.getWeights(); w[5] = NaN; n.setWeights(w); return n.fit(data(8), { batchSize: 4 }); }, cls: TrainingDivergedError, says: /training diverged at step 1 \(epoch 1, batch 1\): the loss is NaN in layer conv1 \(conv2d\), output/ },
+  { what: 'training: weights that are NaN', run: () => { const n = tiny(); const w = n.getWeights(); w[5] = NaN; n.model.setParams(w); return n.fit(data(8), { batchSize: 4 }); }, cls: TrainingDivergedError, says: /training diverged at step 1 \(epoch 1, batch 1\): the loss is NaN in layer conv1 \(conv2d\), output/ },
 ];
 
 describe(`${cases.length} distinct bad inputs, each a typed error that says what, where and what to do`, () => {

@@ -82,11 +82,12 @@ describe('non-finite values stop training, naming the step and the layer; the la
     expect(() => net.predict(data.images.subarray(0, 784))).not.toThrow();
   });
 
-  it('a NaN weight set by the user: the loss is named with the first layer whose output is not finite', async () => {
+  it('a NaN weight in the arena: the loss is named with the first layer whose output is not finite', async () => {
     const net = LeNet5.classic({ seed: 1 });
     const w = net.getWeights();
     w[200] = NaN; // in C3 (after C1's 156 and S2's 12)
-    net.setWeights(w);
+    // setWeights refuses NaN (test/reliability/validation.test.ts); the layer graph's setParams does not check.
+    net.model.setParams(w);
     const err = await caught(net.fit(data, { batchSize: 4 }));
     expect(err.where).toMatchObject({ step: 0, epoch: 0, batch: 0, quantity: 'loss' });
     expect(err.where.layer).toMatch(/^layer \w+ \(conv2d\), output$/);

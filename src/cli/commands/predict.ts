@@ -3,6 +3,8 @@ import type { BackendName } from '../../backend/backend.js';
 import { imageFileToMnist } from '../../data/decode.node.js';
 import { loadModel } from '../../io/node.js';
 import { LeNet5 } from '../../models/lenet5.js';
+import { Lenet5Error } from '../../errors.js';
+import { EXIT_FAILURE, oneLine } from '../errors.js';
 import { textArt, type Output } from '../output.js';
 
 export interface PredictOptions {
@@ -10,6 +12,17 @@ export interface PredictOptions {
   pretrained: 'modern' | 'classic';
   show?: boolean;
   backend: BackendName;
+  /** How far ink must differ from the background (0..255, default 32), else the file has "no ink". */
+  minContrast?: number;
+}
+
+/** A file that could not be read or classified: its error, in place of its result (`--json`). */
+export interface PredictFailure {
+  file: string;
+  /** The error's one-line message. */
+  error: string;
+  /** The error's stable code (`E_IMAGE_DECODE`, `E_NO_INK`, `E_NOT_FOUND`, ...). */
+  code: string;
 }
 
 /**
@@ -41,10 +54,22 @@ export async function predict(files: string[], o: PredictOptions, out: Output): 
   const net = o.modelFile
     ? await loadModel(o.modelFile, { backend: o.backend })
     : await LeNet5.pretrained(o.pretrained, { backend: o.backend });
-  const predictions: PredictEntry[] = [];
+  const predictions: (PredictEntry | PredictFailure)[] = [];
   const text: string[] = [];
+  const minContrast = o.minContrast ?? 32;
+  // Every file gets its result or its error, in order; one bad file does not hide the others.
   for (const file of files) {
-    const img = await imageFileToMnist(file);
+    let img;
+    try {
+      img = await imageFileToMnist(file, { minContrast });
+    } catch (err) {
+      if (!(err instanceof Lenet5Error)) throw err;
+      let message = oneLine(err.message).replace(/or lower minContrast$/, `or lower --min-contrast (now ${minContrast})`);
+      if (!message.includes(file)) message = `${file}: ${message}`;
+      predictions.push({ file, error: message, code: err.code });
+      out.notice(`lenet5: ${message}`);
+      continue;
+    }
     const p = net.predict(img.data);
     const entry: PredictEntry = {
       file, label: p.label, digit: p.label, kind: p.kind, probabilities: Array.from(p.probabilities), scores: Array.from(p.scores),
@@ -53,5 +78,8 @@ export async function predict(files: string[], o: PredictOptions, out: Output): 
     if (o.show) text.push(textArt(img.data, img.width, img.height));
     text.push(predictionLine(entry));
   }
+  const failed = predictions.filter((e) => 'error' in e).length;
+  if (failed > 0) text.push(`${failed} of ${files.length} files failed`);
   out.result({ predictions }, text.join('\n'));
+  if (failed > 0) process.exitCode = EXIT_FAILURE;
 }

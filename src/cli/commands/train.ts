@@ -1,8 +1,11 @@
 /** `lenet5 train`: trains a preset, prints progress and a per-epoch table, evaluates, saves the model. */
+import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { BackendName } from '../../backend/backend.js';
 import { LeNet5, RECIPES } from '../../models/lenet5.js';
 import { saveModel } from '../../io/node.js';
+import { TrainingDivergedError } from '../../errors.js';
 import { adam, sdlm, sgd, type OptimizerSpec } from '../../train/optimizers.js';
 import type { EpochResult } from '../../train/fit.js';
 import { DEFAULT_VALIDATION_SPLIT, loadData } from '../data.js';
@@ -24,6 +27,40 @@ export interface TrainOptions {
   threads?: number;
   /** Hold out the last fraction of the training set as a validation set (default: none, or 1/6 without a test set). */
   validationSplit?: number;
+  /** Checkpoint file, written at every epoch end and on SIGINT/SIGTERM (default: `<out>.ckpt`). */
+  checkpoint?: string;
+  /** Continue from the checkpoint when it exists. */
+  resume?: boolean;
+  /** Save the model even when training diverged (the last good weights), replacing --out. */
+  force?: boolean;
+}
+
+/** Exit codes of a run stopped by a signal (128 + the signal's number), as shells report them. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The folder of `file` must exist and be writable, and `file` must not be a folder: checked before training. */
+function checkWritable(file: string, flag: string): void {
+  const folder = dirname(resolve(file));
+  let st;
+  try {
+    st = statSync(folder);
+  } catch {
+    throw new UsageError(`${flag} ${file}: the folder ${folder} does not exist; create it first`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${flag} ${file}: ${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: the folder ${folder} is not writable`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag} ${file} is a folder; name a file`);
+}
+
+/** The command line that continues an interrupted run: the same arguments, with --resume. */
+function resumeCommand(): string {
+  const args = process.argv.slice(2).filter((a) => a !== '--resume');
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+  return ['lenet5', ...args, '--resume'].map(quote).join(' ');
 }
 
 /** Defaults follow the presets' recipes (RECIPES): modern = Adam 1e-3, 10 epochs; classic = SDLM, 20 passes. */
@@ -45,6 +82,11 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   const batchSize = o.batchSize ?? (o.optimizer === undefined || o.optimizer === (o.model === 'classic' ? 'sdlm' : 'adam')
     ? recipe.batchSize : 32);
   const file = o.out ?? `lenet5-${o.model}.lenet5`;
+  const ckpt = o.checkpoint ?? `${file}.ckpt`;
+  // Before any data is loaded or any epoch runs: a run must not end in a file it cannot write.
+  checkWritable(file, '--out');
+  checkWritable(ckpt, '--checkpoint');
+  if (o.resume === true && !existsSync(ckpt)) out.notice(`lenet5: no checkpoint at ${ckpt}; starting from the beginning`);
   let data = await loadData(o.data, out, false, o.validationSplit);
   if (data.test === null && data.validation === null) {
     out.notice(`lenet5: ${data.name} has no test files; holding out the last ${Math.round(data.train!.count * DEFAULT_VALIDATION_SPLIT)} ` +
@@ -78,8 +120,13 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
   let samples = 0;
   let barEpoch = -1;
   const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  let stoppedBy: keyof typeof SIGNAL_EXIT | null = null;
+  const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
+    stoppedBy ??= sig;
+    ac.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const onEpochEnd = (r: EpochResult) => {
     bar.stop();
     barEpoch = -1;
@@ -98,6 +145,8 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
       seed: o.seed,
       validation: heldOut,
       signal: ac.signal,
+      checkpoint: { path: ckpt },
+      resume: o.resume === true,
       ...(o.threads !== undefined ? { threads: o.threads, warn: (m: string) => out.notice(m) } : {}),
       onBatchEnd: (b) => {
         if (b.epoch !== barEpoch) {
@@ -112,14 +161,42 @@ export async function train(o: TrainOptions, out: Output): Promise<void> {
       },
       onEpochEnd,
     });
+  } catch (err) {
+    if (!(err instanceof TrainingDivergedError)) throw err;
+    // The guard kept the last good weights; they replace --out only when asked.
+    bar.stop();
+    if (o.force === true) {
+      await saveModel(net, file);
+      out.notice(`lenet5: --force: saved the last good weights before the divergence to ${file}`);
+    } else {
+      out.notice(`lenet5: nothing saved; ${existsSync(file) ? `${file} is unchanged` : `${file} was not written`} ` +
+        '(--force saves the last good weights); try a lower --lr');
+    }
+    throw err;
   } finally {
     bar.stop();
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  if (history.aborted) out.notice('lenet5: interrupted; saving the model as it is after the last full batch');
+  if (history.aborted) {
+    const sig: keyof typeof SIGNAL_EXIT = stoppedBy ?? 'SIGINT';
+    out.result({ model: o.model, interrupted: sig, checkpoint: ckpt, resume: resumeCommand() },
+      `interrupted by ${sig}: checkpoint written to ${ckpt} (${file} not written); continue with:\n  ${resumeCommand()}`);
+    process.exitCode = SIGNAL_EXIT[sig];
+    return;
+  }
   const val = data.validation ? net.evaluate(data.validation) : null;
   const test = data.test ? net.evaluate(data.test) : null;
+  const scored = [val, test].filter((r) => r !== null);
+  if (!net.getWeights().every(Number.isFinite) || scored.some((r) => !Number.isFinite(r.loss))) {
+    if (o.force === true) await saveModel(net, file);
+    throw new TrainingDivergedError(`training diverged: the ${scored.some((r) => !Number.isFinite(r.loss)) ? 'held-out loss' : 'weights'} ` +
+      `are not finite; ${o.force === true ? `saved to ${file} anyway (--force)` : `nothing saved (${file} is unchanged; --force saves it anyway)`}; ` +
+      'try a lower --lr', { step: -1, epoch: history.epochs.length - 1, batch: -1, quantity: 'loss', layer: 'the held-out evaluation' });
+  }
   await saveModel(net, file);
+  // The run finished: its checkpoint has nothing left to resume.
+  rmSync(ckpt, { force: true });
   const trained = history.epochs;
   const seconds = trained.reduce((s, e) => s + e.seconds, 0);
   const seen = trained.reduce((s, e) => s + e.samplesPerSecond * e.seconds, 0);
