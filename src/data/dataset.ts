@@ -5,6 +5,9 @@
  * Training reads it through `writeBatch`, which converts a batch straight into a caller-owned Float32Array
  * (the arena's input region) and Int32Array (labels) with the chosen normalisation, shuffling by an index
  * order and distorting on the fly, without allocating per sample or per batch.
+ *
+ * Why ~400 lines: one class and the checks of what users pass it (bytes or floats, flat or nested arrays);
+ * the distortions (distort.ts), the input levels' consumers and the loaders live apart.
  */
 import { affineWarp, identityAffine, randomAffine, resolveDistortion } from './distort.js';
 import type { AffineParams, Distortion, DistortionOptions } from './distort.js';

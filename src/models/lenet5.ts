@@ -7,6 +7,10 @@
  *   await net.fit(train, { epochs: 10 });
  *   net.evaluate(test).accuracy;
  *   net.predict(image).label;
+ *
+ * Why ~570 lines: it is the API surface users read, one documented method per thing they do (create, load,
+ * save, fit with checkpoints, predict, evaluate, threads, summary); each delegates to the module that does
+ * the work (train/fit.ts, models/inference.ts, io/format.ts, platform/storage.ts, train/parallel.ts).
  */
 import type { Backend, BackendName } from '../backend/backend.js';
 import { createBackend } from '../backend/load.js';

@@ -3,8 +3,9 @@
  * apart from it so that only the code that needs one (train/verbose.ts, in the lazily loaded training
  * chunk) carries this.
  */
-/** The only packages nodePackage loads: lenet5's own dependencies that only Node uses, a fixed list. */
 import { InvalidArgumentError } from '../errors.js';
+
+/** The only packages nodePackage loads: lenet5's own dependencies that only Node uses, a fixed list. */
 export const NODE_PACKAGES = ['cli-progress'] as const;
 
 /**
@@ -14,9 +15,7 @@ export const NODE_PACKAGES = ['cli-progress'] as const;
  * packages come back with their exports on the namespace or on `default`; this returns whichever holds them.
  */
 export async function nodePackage<T>(name: (typeof NODE_PACKAGES)[number]): Promise<T> {
-  if (!NODE_PACKAGES.includes(name)) {
-    throw new InvalidArgumentError(`nodePackage: ${String(name)} is not one of ${NODE_PACKAGES.join(', ')}`);
-  }
+  if (!NODE_PACKAGES.includes(name)) throw new InvalidArgumentError(`nodePackage: ${name} is not one of ${NODE_PACKAGES.join(', ')}`);
   const ns = (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as { default?: T };
   return (ns.default ?? ns) as T;
 }

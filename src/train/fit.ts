@@ -6,6 +6,11 @@
  *
  * Threads change only how one batch's gradient is computed (a BatchGradients: on the model here, or over
  * replicas in parallel.ts); the loop around it, with the guard, clipping, checkpoints and resume, is one.
+ *
+ * Why ~500 lines: most of it is the options' documented types and their checks; the loop itself is one
+ * function whose steps (resume, shuffle, hooks, guard, checkpoint, validation) share its local state. What
+ * stands apart does: the guard (guard.ts), callbacks (callbacks.ts), inference (models/inference.ts),
+ * threads (parallel.ts), the progress bar (verbose.ts).
  */
 import type { AnyDataset } from '../data/dataset.js';
 import { checkSeed, mixSeed } from '../random.js';
