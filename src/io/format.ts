@@ -300,4 +300,7 @@ function checkTraining(t: TrainingState, fail: Fail): void {
   if (!Array.isArray(p.rng) || p.rng.length !== 4 || !p.rng.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
     fail('"training.progress.rng" must hold 4 unsigned 32-bit integers');
   }
+  if (p.data !== undefined && (typeof p.data !== 'string' || !/^[0-9a-f]{8}$/.test(p.data))) {
+    fail('"training.progress.data" must be 8 hex digits (the fingerprint of the training data)');
+  }
 }
