@@ -3,36 +3,21 @@
  * written, a diverged run, and predict over several files some of which fail. Children of the built CLI
  * (dist/), offline, on tiny IDX folders.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitsSplit } from '../src/cli/data.js';
 import { writeIdx } from '../src/data/idx.js';
 import { LeNet5 } from '../src/models/lenet5.js';
-import { REPO_ROOT } from './util/data.js';
+import { CLI as cli, cliEnv, runCli, type CliRun } from './util/cli.js';
 
-const cli = join(REPO_ROOT, 'dist/cli/main.js');
-const OFFLINE = `--import=${pathToFileURL(join(REPO_ROOT, 'test/util/offline.mjs')).href}`;
-const NODE_OPTIONS = [process.env.NODE_OPTIONS, OFFLINE].filter(Boolean).join(' ');
 let dir = '';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [cli, ...args], {
-      cwd: dir, env: { ...process.env, NODE_OPTIONS, LENET5_CACHE_DIR: join(dir, 'cache') }, maxBuffer: 1 << 24,
-    }, (err, stdout, stderr) => done({ code: err ? (err.code as number) : 0, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const run = (args: string[]): Promise<Run> => runCli(dir, args);
 
 /** The one-line error contract: a single `lenet5: ...` line matching, no stack trace. */
 function expectOneLineError(r: Run, code: number, pattern: RegExp): void {
@@ -87,7 +72,7 @@ describe('empty data is a data error', () => {
 function killWhenExists(args: string[], file: string, signal: NodeJS.Signals): Promise<Run & { killed: boolean }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [cli, ...args], {
-      cwd: dir, env: { ...process.env, NODE_OPTIONS, LENET5_CACHE_DIR: join(dir, 'cache') },
+      cwd: dir, env: cliEnv(dir),
     });
     let stdout = '';
     let stderr = '';

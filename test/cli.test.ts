@@ -4,38 +4,23 @@
  * offline (test/util/offline.mjs refuses every non-loopback connection), so the default data source's
  * fallback to the digits is what is tested on every machine, and nothing is ever downloaded.
  */
-import { execFile } from 'node:child_process';
+import {  } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitsSplit } from '../src/cli/data.js';
 import { writeIdx } from '../src/data/idx.js';
-import { FASHION, REPO_ROOT, say } from './util/data.js';
+import { runCli, type CliRun } from './util/cli.js';
+import { FASHION, say } from './util/data.js';
 
-const cli = join(REPO_ROOT, 'dist/cli/main.js');
-const OFFLINE = `--import=${pathToFileURL(join(REPO_ROOT, 'test/util/offline.mjs')).href}`;
 let dir = '';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    // An empty cache dir and no network: the default data source must fall back to the digits.
-    const NODE_OPTIONS = [process.env.NODE_OPTIONS, OFFLINE].filter(Boolean).join(' ');
-    execFile(process.execPath, [cli, ...args], {
-      cwd: dir, env: { ...process.env, NODE_OPTIONS, LENET5_CACHE_DIR: join(dir, 'cache') }, maxBuffer: 1 << 24,
-    }, (err, stdout, stderr) => done({ code: err ? (err.code as number) : 0, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const run = (args: string[]): Promise<Run> => runCli(dir, args);
 
 const lastJson = (r: Run): Record<string, unknown> => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
