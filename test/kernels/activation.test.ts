@@ -127,7 +127,7 @@ describe('activation values', () => {
   it('tanh over a dense sweep: within 3e-7 relative of tanh, odd bit for bit, monotone, never past ±1.7159', () => {
     b.arena.reset(base);
     // 0 to 20 (far into saturation), then the same values negated, then ±Infinity and NaN. (A rational fit
-    // twice as fast was tried and dropped: its float32 rounding stepped back by up to 7 ulps near saturation.)
+    // was tried and dropped: its float32 rounding stepped back by up to 7 ulps near saturation.)
     const m = 40_000;
     const pos = Array.from({ length: m }, (_, i) => (20 * i * i) / (m * m));
     const x = f32([...pos, ...pos.map((v) => -v), Infinity, -Infinity, NaN]);
@@ -146,6 +146,35 @@ describe('activation values', () => {
     expect(worst).toBeLessThan(3e-7);
     expect([y[2 * m], y[2 * m + 1]]).toEqual([A, -A]);
     expect(y[2 * m + 2]).toBeNaN();
+  });
+
+  it('tanh is monotone float by float where its range reduction switches and where it saturates', () => {
+    b.arena.reset(base);
+    // The kernel reduces u = -4|a|/3 to n ln2 + r; n changes at |a| = (n + 1/2) ln2 * 3/4. Around each such
+    // point (n = 0..26, the whole unclamped range), at the clamp |a| = 13.5 and around 0, 4,001 consecutive
+    // float32 values: the output must never step down from one to the next.
+    const centres = [...Array.from({ length: 27 }, (_, n) => ((n + 0.5) * Math.LN2 * 3) / 4), 13.5, 1e-3];
+    const w = 2000;
+    const bits = new Uint32Array(centres.length * (2 * w + 1));
+    centres.forEach((c, j) => {
+      const c32 = new Uint32Array(Float32Array.of(c).buffer)[0]!;
+      for (let k = -w; k <= w; k++) bits[j * (2 * w + 1) + k + w] = c32 + k;
+    });
+    const x = new Float32Array(bits.buffer);
+    const xr = upload(b, x), outr = upload(b, x.length);
+    b.tanhForward(outr, xr, x.length);
+    const y = outr.f32;
+    let steps = 0;
+    centres.forEach((c, j) => {
+      for (let k = 1; k <= 2 * w; k++) {
+        const i = j * (2 * w + 1) + k;
+        steps++;
+        if (y[i]! < y[i - 1]!) expect.fail(`not monotone near ${c}: f(${x[i - 1]}) = ${y[i - 1]}, f(${x[i]}) = ${y[i]}`);
+        const want = 1.7159 * Math.tanh((2 * x[i]!) / 3);
+        expect(Math.abs(y[i]! / want - 1)).toBeLessThan(3e-7);
+      }
+    });
+    expect(steps).toBe(centres.length * 2 * w);
   });
 
   it('sigmoid saturates without overflow or NaN', () => {
