@@ -26,7 +26,7 @@ export type { PretrainedName, PretrainedSource } from './models/pretrained.js';
 export * from './layers/index.js';
 export { adam, sgd, sdlm } from './train/optimizers.js';
 export type { AdamOptions, SgdOptions, SdlmOptions, OptimizerSpec } from './train/optimizers.js';
-export { constantLr, stepLr, piecewiseLr, paperSchedule } from './train/schedules.js';
+export { constantLr, stepLr, piecewiseLr, paperSchedule, sdlmSchedule } from './train/schedules.js';
 export type { Schedule } from './train/schedules.js';
 export type { BatchInfo, EpochResult, FitOptions, History, StopReason, ValidationSplit } from './train/fit.js';
 export { earlyStopping, reduceLrOnPlateau } from './train/callbacks.js';

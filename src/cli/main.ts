@@ -73,7 +73,7 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'samples per step (default: modern 32; classic with sdlm 1, as in the paper)',
       positiveInt('--batch-size'))
     .addOption(new Option('--optimizer <name>', 'default: modern adam, classic sdlm').choices(['adam', 'sgd', 'sdlm']))
-    .option('--lr <x>', 'learning rate (default: the optimizer\'s own; sdlm: the paper\'s schedule times SDLM_ETA_SCALE, see docs/sdlm.md)', positiveNumber('--lr'))
+    .option('--lr <x>', 'learning rate (default: the optimizer\'s own; sdlm: sdlmSchedule(), see docs/sdlm.md)', positiveNumber('--lr'))
     .option('--seed <n>', 'seed of initialisation, shuffling, dropout and distortions', nonNegativeInt('--seed'), 1)
     .option('--distort', 'random affine distortions of the training images (the paper\'s)')
     .addOption(backendOption())

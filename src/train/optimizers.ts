@@ -7,7 +7,7 @@ import type { AnyDataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Region } from '../memory.js';
 import type { Rng } from '../random.js';
-import { paperSchedule, constantLr, type Schedule } from './schedules.js';
+import { sdlmSchedule, constantLr, type Schedule } from './schedules.js';
 
 /** Options of `sgd()`. */
 export interface SgdOptions {
@@ -35,23 +35,11 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/**
- * The factor the default SDLM schedule applies to the paper's eta values (docs/sdlm.md has the evidence).
- * Not a bug in h_kk: it equals the paper's layer-by-layer recursion to float32 rounding, and the exact
- * per-sample Gauss-Newton diagonal on C5/F6 (test/train/sdlm-hessian.test.ts). With the paper's
- * +-2.4/F_i init, h_kk is far below mu = 0.02 for almost every parameter, so eps_k ~ eta/mu: the
- * paper's eta (0.0005) is per-sample gradient descent at 0.025, which within two samples moves C5/F6 by
- * more than their initial range; the per-sample curvature preconditioned by eps_k then exceeds 2 (15 after
- * two steps), F6 saturates and accuracy stays at chance. On trained weights too, samples with close Eq. 9
- * penalties overshoot at that eta (preconditioned curvature up to ~36). Stable needs about 1/15 of it;
- * 1/20 is the default (MNIST, 20,000 digits, 2 passes: 97.7% on held-out training digits; x0.2: 81.7%;
- * x1: 10.3%). `paperSchedule()` (scale 1) remains available as an explicit schedule.
- */
-export const SDLM_ETA_SCALE = 0.05;
+export { SDLM_ETA_SCALE } from './schedules.js';
 
 /** Options of `sdlm()`, the paper's stochastic diagonal Levenberg-Marquardt (docs/sdlm.md). */
 export interface SdlmOptions {
-  /** A constant global rate eta (default: the paper's per-pass schedule times SDLM_ETA_SCALE). */
+  /** A constant global rate eta (default: `sdlmSchedule()`, the paper's first eta times SDLM_ETA_SCALE, then a stretched decay). */
   lr?: number;
   /** Damping mu of eps_k = eta / (mu + h_kk) (default 0.02, as in the paper). */
   mu?: number;
@@ -177,7 +165,7 @@ export function createOptimizer(spec: OptimizerSpec, model: Sequential): Optimiz
       const [hkk] = model.allocState([{ name: 'sdlm.hkk', length: P }]);
       return {
         spec, steps: 0, state: [hkk!],
-        defaultSchedule: () => (spec.lr !== undefined ? constantLr(num(spec.lr, 0, 'sdlm lr')) : paperSchedule(SDLM_ETA_SCALE)),
+        defaultSchedule: () => (spec.lr !== undefined ? constantLr(num(spec.lr, 0, 'sdlm lr')) : sdlmSchedule()),
         beforeEpoch(ctx) {
           estimateHessianDiagonal(ctx.model, ctx.data, ctx.rng, samples, hkk!);
         },

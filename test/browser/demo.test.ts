@@ -56,9 +56,10 @@ const figures: Record<string, unknown> = {};
 
 /** What `npm run pretrain` measured for the shipped models; the page shows it next to each. */
 const METRICS = JSON.parse(readFileSync(join(ROOT, 'assets/pretrained/metrics.json'), 'utf8')) as
-  Record<string, { heldOutAccuracy: number; heldOutImages: number }>;
+  Record<string, { heldOutAccuracy: number; heldOutImages: number; trainedImages: number }>;
 const scoreText = (name: string): string =>
-  `pretrained, ${(100 * METRICS[name]!.heldOutAccuracy).toFixed(1)}% on ${METRICS[name]!.heldOutImages.toLocaleString('en')} held-out digits`;
+  `pretrained, trained on ${METRICS[name]!.trainedImages.toLocaleString('en')} MNIST digits; ` +
+  `${(100 * METRICS[name]!.heldOutAccuracy).toFixed(1)}% on ${METRICS[name]!.heldOutImages.toLocaleString('en')} validation digits`;
 
 /** Files under `dir`, relative to it, '/'-separated, sorted. */
 function listFiles(dir: string, prefix = ''): string[] {

@@ -7,7 +7,7 @@ import { init } from '../../src/backend/load.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { LeNet5 } from '../../src/models/lenet5.js';
 import { adam, sdlm, sgd } from '../../src/train/optimizers.js';
-import { paperSchedule, stepLr } from '../../src/train/schedules.js';
+import { paperSchedule, sdlmSchedule, SDLM_ETA_SCALE, stepLr } from '../../src/train/schedules.js';
 import { Rng } from '../../src/random.js';
 import { expectClose } from '../util/compare.js';
 import { fashionOrDigits } from '../util/data.js';
@@ -222,6 +222,18 @@ describe('optimizers and schedules', () => {
     ]);
     expect(paperSchedule(0.5)(0)).toBe(0.00025);
     expect(stepLr({ lr: 0.1, factor: 0.1, every: 2 })(3)).toBeCloseTo(0.01, 15);
+  });
+
+  it('sdlm()\'s default schedule: the paper\'s first eta x SDLM_ETA_SCALE for passes 1-2, then the stretched decay', async () => {
+    const s = sdlmSchedule();
+    const byPass = [0, 1, 2, 9, 10, 14, 15, 17, 18, 30].map(s);
+    const want = [2.5e-5, 2.5e-5, 2e-5, 2e-5, 1e-5, 1e-5, 5e-6, 5e-6, 2.5e-6, 2.5e-6];
+    byPass.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 18));
+    expect(s(0)).toBe(0.0005 * SDLM_ETA_SCALE);
+    // fit with sdlm() and no schedule runs it: the rate of each pass is in the history.
+    const net = LeNet5.classic({ seed: 1, batchSize: 1 });
+    const h = await net.fit(train.subset(0, 8), { epochs: 3, batchSize: 1, optimizer: sdlm({ samples: 4 }) });
+    expect(h.epochs.map((e) => e.lr)).toEqual([s(0), s(1), s(2)]);
   });
 
   it('SGD with momentum and Nesterov and weight decay learn; SDLM re-estimates h_kk every pass', async () => {
