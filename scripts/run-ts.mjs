@@ -23,5 +23,6 @@ await build({
   logLevel: 'warning',
   packages: 'external',
 });
-const run = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
+// Node's own flags (e.g. --experimental-wasm-relaxed-simd) go to the script's process too.
+const run = spawnSync(process.execPath, [...process.execArgv, outfile, ...args], { stdio: 'inherit' });
 process.exit(run.status ?? 1);
