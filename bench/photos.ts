@@ -1,19 +1,26 @@
 /**
- * `lenet5 predict` on photographed-looking digits. Renders 100 MNIST digits from the VALIDATION part of
- * the training set (indices 50,000, 50,100, ..., 59,900; never the MNIST test set) as "photos of paper":
- * dark ink on light, unevenly lit paper with grain, the digit enlarged 5-8x on a 160-260 px canvas, off
- * centre, rotated by up to +-12 degrees, blurred, noisy; half PNG (gray), half JPEG (colour, quality
- * 60-90). Then runs the built CLI, `lenet5 predict FILES --json` (the pretrained models shipped in the
- * package, so run `npm run build` first), once per pretrained model, and reports how many it reads right.
+ * `lenet5 predict` on photographed-looking digits. Renders 100 digits as "photos of paper": dark ink on
+ * light, unevenly lit paper with grain, the digit enlarged 5-8x on a 160-260 px canvas, off centre, rotated
+ * by up to +-12 degrees, blurred, noisy; half PNG (gray), half JPEG (colour, quality 60-90). Then runs the
+ * built CLI, `lenet5 predict FILES --json` (run `npm run build` first), once per model, and reports how many
+ * it reads right. Two sets, each read only by models that never trained on it:
+ *   - 100 MNIST digits from the validation part of the training set (indices 50,000, 50,100, ..., 59,900;
+ *     never the MNIST test set), read by the check runs of `npm run pretrain` (.cache/pretrain-check/,
+ *     trained on digits 0..49,999 only; the shipped models trained on all 60,000). Skipped, and said so,
+ *     when those files are missing.
+ *   - 100 of the digits bundled with the package (`loadDigits()`: other writers, never part of MNIST;
+ *     digits 0, 50, ..., 4,950), read by the shipped pretrained models.
  *   node scripts/run-ts.mjs bench/photos.ts [--out .cache/photos] [--json docs/figures/photos.json]
- * Also writes the first 10 photos side by side next to the JSON (photos-sample.png).
+ * Also writes the first 10 photos of each set side by side next to the JSON (photos-sample.png).
  * Data: $LENET5_DATA_DIR (default ../shared/data), else the loader's download (scripts/mnist-protocol.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import type { Dataset } from '../src/data/dataset.js';
+import { loadDigits } from '../src/data/digits.node.js';
 import { Rng } from '../src/random.js';
 import { mnistTraining, TRAIN_COUNT } from '../scripts/mnist-protocol.js';
 
@@ -89,53 +96,85 @@ function photo(pixels: Uint8Array, rng: Rng): { gray: Float32Array; w: number; h
 
 const { all, source } = await mnistTraining();
 if (all.count !== 60_000) throw new Error(`expected the 60,000 MNIST training digits, got ${all.count}`);
+const bundled = await loadDigits();
 mkdirSync(outDir, { recursive: true });
 const rng = new Rng(2024);
-const files: { file: string; index: number; label: number }[] = [];
-// The first 10 photos side by side, 96 px each, for the README (docs/figures/photos-sample.png).
+// The first 10 photos of each set side by side, 96 px each (docs/figures/photos-sample.png: MNIST above).
 const TILE = 96, SHOWN = 10;
-const sheet = new Uint8Array(TILE * TILE * SHOWN).fill(255);
-for (let i = 0; i < COUNT; i++) {
-  const index = TRAIN_COUNT + i * 100;
-  const { gray, w, h } = photo(all.image(index), rng);
-  if (i < SHOWN) {
-    const side = Math.min(w, h); // centre square, nearest-neighbour downscale
-    for (let y = 0; y < TILE; y++) {
-      for (let x = 0; x < TILE; x++) {
-        const sx = Math.floor((w - side) / 2 + (x * side) / TILE), sy = Math.floor((h - side) / 2 + (y * side) / TILE);
-        sheet[y * TILE * SHOWN + i * TILE + x] = Math.round(gray[sy * w + sx]!);
+const sheet = new Uint8Array(TILE * TILE * SHOWN * 2).fill(255);
+
+/** Renders `COUNT` digits of `data` (indices from `indexOf`) as photo files named `prefix-INDEX`. */
+function render(data: Dataset, indexOf: (i: number) => number, prefix: string, row: number): { file: string; label: number }[] {
+  const files: { file: string; label: number }[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const index = indexOf(i);
+    const { gray, w, h } = photo(data.image(index), rng);
+    if (i < SHOWN) {
+      const side = Math.min(w, h); // centre square, nearest-neighbour downscale
+      for (let y = 0; y < TILE; y++) {
+        for (let x = 0; x < TILE; x++) {
+          const sx = Math.floor((w - side) / 2 + (x * side) / TILE), sy = Math.floor((h - side) / 2 + (y * side) / TILE);
+          sheet[(row * TILE + y) * TILE * SHOWN + i * TILE + x] = Math.round(gray[sy * w + sx]!);
+        }
       }
     }
+    let file: string;
+    if (i % 2 === 0) {
+      file = join(outDir, `${prefix}-${index}.png`);
+      writeFileSync(file, encodePng({ width: w, height: h, data: Uint8Array.from(gray, Math.round), channels: 1, depth: 8 }));
+    } else {
+      // A warm cast, as a phone camera under indoor light gives.
+      const rgba = new Uint8Array(w * h * 4);
+      gray.forEach((v, p) => rgba.set([Math.min(255, v * 1.04), v, v * 0.9, 255], p * 4));
+      file = join(outDir, `${prefix}-${index}.jpg`);
+      writeFileSync(file, jpeg.encode({ data: rgba, width: w, height: h }, Math.round(rng.uniform(60, 90))).data);
+    }
+    files.push({ file, label: data.label(index) });
   }
-  let file: string;
-  if (i % 2 === 0) {
-    file = join(outDir, `val-${index}.png`);
-    writeFileSync(file, encodePng({ width: w, height: h, data: Uint8Array.from(gray, Math.round), channels: 1, depth: 8 }));
-  } else {
-    // A warm cast, as a phone camera under indoor light gives.
-    const rgba = new Uint8Array(w * h * 4);
-    gray.forEach((v, p) => rgba.set([Math.min(255, v * 1.04), v, v * 0.9, 255], p * 4));
-    file = join(outDir, `val-${index}.jpg`);
-    writeFileSync(file, jpeg.encode({ data: rgba, width: w, height: h }, Math.round(rng.uniform(60, 90))).data);
-  }
-  files.push({ file, index, label: all.label(index) });
+  return files;
 }
 
+const mnistFiles = render(all, (i) => TRAIN_COUNT + i * 100, 'val', 0);
+const bundledFiles = render(bundled, (i) => i * 50, 'digits', 1);
 writeFileSync(join(jsonOut, '..', 'photos-sample.png'),
-  encodePng({ width: TILE * SHOWN, height: TILE, data: sheet, channels: 1, depth: 8 }));
+  encodePng({ width: TILE * SHOWN, height: 2 * TILE, data: sheet, channels: 1, depth: 8 }));
 
-const results: Record<string, unknown> = { digits: `MNIST training set ${TRAIN_COUNT}..59900 step 100 (validation part), from ${source}`, count: COUNT };
-for (const model of ['modern', 'classic'] as const) {
+/** `lenet5 predict` on `files` with the model chosen by `modelArgs`: the count right and the misread ones. */
+function predict(files: { file: string; label: number }[], modelArgs: string[]): { correct: number; of: number; wrong: unknown[]; seconds: number } {
   const t0 = performance.now();
-  const stdout = execFileSync(process.execPath, ['dist/cli/main.js', 'predict', ...files.map((f) => f.file), '--pretrained', model, '--json'],
+  const stdout = execFileSync(process.execPath, ['dist/cli/main.js', 'predict', ...files.map((f) => f.file), ...modelArgs, '--json'],
     { encoding: 'utf8', maxBuffer: 1 << 26 });
   const { predictions } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { predictions: { file: string; digit: number }[] };
-  const wrong = files.filter((f, i) => predictions[i]!.digit !== f.label).map((f) => {
-    const p = predictions[files.indexOf(f)]!;
-    return { file: f.file.slice(f.file.lastIndexOf('/') + 1), label: f.label, predicted: p.digit };
-  });
-  results[model] = { correct: COUNT - wrong.length, of: COUNT, wrong, seconds: +((performance.now() - t0) / 1000).toFixed(1) };
-  console.log(`lenet5 predict --pretrained ${model}: ${COUNT - wrong.length}/${COUNT} right` +
-    (wrong.length ? ` (wrong: ${wrong.map((x) => `${x.file} ${x.label}->${x.predicted}`).join(', ')})` : ''));
+  const wrong = files.flatMap((f, i) => (predictions[i]!.digit === f.label ? []
+    : [{ file: f.file.slice(f.file.lastIndexOf('/') + 1), label: f.label, predicted: predictions[i]!.digit }]));
+  return { correct: COUNT - wrong.length, of: COUNT, wrong, seconds: +((performance.now() - t0) / 1000).toFixed(1) };
 }
+
+const results: Record<string, unknown> = { count: COUNT };
+const report = (what: string, r: ReturnType<typeof predict>): void => console.log(`${what}: ${r.correct}/${r.of} right` +
+  (r.wrong.length ? ` (wrong: ${(r.wrong as { file: string; label: number; predicted: number }[]).map((x) => `${x.file} ${x.label}->${x.predicted}`).join(', ')})` : ''));
+const checkDir = join('.cache', 'pretrain-check');
+const mnist: Record<string, unknown> = {
+  digits: `MNIST training set ${TRAIN_COUNT}..59900 step 100 (validation part), from ${source}`,
+  models: `the check runs of npm run pretrain (${checkDir}/), trained on digits 0..${TRAIN_COUNT - 1} only`,
+};
+for (const model of ['modern', 'classic'] as const) {
+  const file = join(checkDir, `${model}.lenet5`);
+  if (!existsSync(file)) {
+    console.log(`MNIST validation photos, ${model}: skipped, ${file} is missing (npm run pretrain writes it)`);
+    mnist[model] = { skipped: `${file} missing` };
+    continue;
+  }
+  const r = predict(mnistFiles, ['--model-file', file]);
+  mnist[model] = r;
+  report(`MNIST validation photos, ${model} trained on digits 0..${TRAIN_COUNT - 1}`, r);
+}
+results['mnistValidation'] = mnist;
+const other: Record<string, unknown> = { digits: 'the bundled digits (loadDigits()), 0..4950 step 50', models: 'the shipped pretrained models (all 60,000 MNIST training digits)' };
+for (const model of ['modern', 'classic'] as const) {
+  const r = predict(bundledFiles, ['--pretrained', model]);
+  other[model] = r;
+  report(`bundled-digit photos, lenet5 predict --pretrained ${model}`, r);
+}
+results['bundledDigits'] = other;
 writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);

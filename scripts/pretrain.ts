@@ -10,6 +10,8 @@
  *   modern:  the paper's random distortions; Adam, batch 32, 30 epochs, rate 1e-3 for epochs 1-15, 3e-4
  *            for 16-24, 1e-4 for 25-30.
  *   npm run pretrain [-- --only modern|classic] [--epochs N] [--out DIR]
+ * The check runs' models (trained without the validation digits) are kept in .cache/pretrain-check/ for
+ * bench/photos.ts.
  * Data: $LENET5_DATA_DIR (default ../shared/data), else the MNIST download through the library's loader.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,8 @@ const only = arg('--only') as PretrainedName | undefined;
 const epochsOverride = arg('--epochs') === undefined ? undefined : Number(arg('--epochs'));
 // npm runs scripts from the project's root (scripts/run-ts.mjs bundles this file elsewhere, so not import.meta.url).
 const outDir = arg('--out') ?? join(process.cwd(), 'assets', 'pretrained');
+/** Where the check runs' models go (not shipped): trained on digits 0..49,999 only. */
+const CHECK_DIR = join(process.cwd(), '.cache', 'pretrain-check');
 
 await init({ backend: 'wasm', relaxedSimd: false });
 const { all, source } = await mnistTraining();
@@ -57,6 +61,9 @@ for (const name of ['modern', 'classic'] as const) {
       `loss ${r.trainLoss.toFixed(4)}, validation accuracy ${(100 * (1 - r.validationError)).toFixed(2)}% (${r.seconds.toFixed(0)} s)`),
   });
   const r = check.net.evaluate(validation);
+  // The check run's model never saw digits 50,000-59,999: bench/photos.ts reads them with it.
+  mkdirSync(CHECK_DIR, { recursive: true });
+  writeFileSync(join(CHECK_DIR, `${name}.lenet5`), check.net.save());
   const final = recipe();
   let epoch = 0;
   await final.net.fit(all.withDistortion(), {
