@@ -1,17 +1,21 @@
 /**
  * `npm run reproduce`: the 1998 paper's MNIST protocol with the classic preset. LeNet-5 with the RBF output,
  * SDLM with sdlmSchedule() (the paper's first eta times SDLM_ETA_SCALE, then a stretched decay; docs/sdlm.md),
- * one sample per step, 20 passes, seed 1, trained on the first 50,000 MNIST training digits and scored on the last 10,000 (validation: the
- * MNIST test set is not used), once on the digits as they are and once with the paper's random distortions
+ * one sample per step, 20 passes, seed 1, trained on the first 50,000 MNIST training digits and scored on
+ * the last 10,000 (validation: the MNIST test set is not used), once on the digits as they are and once
+ * with the paper's random distortions
  * (`Dataset.withDistortion()`). After each pass it scores the validation digits and (undistorted) training
  * digits, and writes the learning curves (the analogue of the paper's Fig. 5) to docs/figures/reproduce.json
  * and reproduce.svg.
- *   npm run reproduce [-- --passes 20] [--runs distorted,plain] [--train-eval 50000] [--out docs/figures/reproduce]
+ *   npm run reproduce [-- --passes 20] [--runs distorted,plain[,distorted10]] [--train-eval 50000] [--out docs/figures/reproduce]
  *     [--save-models DIR] [--chart-only]
+ * --runs distorted10 adds the paper's augmented set: 10 distortions of every training digit a pass (500,000
+ *   patterns; the paper had the 60,000 originals and 540,000 distorted ones), about 40 minutes on one core.
  * --train-eval N scores the first N training digits for the training-error curve (default: all 50,000).
- * --save-models DIR writes each run's model (classic-distorted.lenet5 is the classic pretrained model).
+ * --save-models DIR writes each run's model (classic-distorted.lenet5 is the classic model of npm run pretrain's check run).
  * --append keeps the runs already in the JSON that this invocation does not redo (e.g. --runs plain --append).
- * --chart-only redraws the SVG from the JSON (and prints the README's table). Runs on the baseline SIMD build (init({ relaxedSimd: false })).
+ * --chart-only redraws the SVG from the JSON (and prints the README's table).
+ * Runs on the baseline SIMD build (init({ relaxedSimd: false })).
  * Data: $LENET5_DATA_DIR (default ../shared/data), else the loader's download (scripts/mnist-protocol.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +32,19 @@ const flag = (name: string, d: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : d;
 };
 const passes = Number(flag('--passes', '20'));
-const runs = flag('--runs', 'distorted,plain').split(',') as ('plain' | 'distorted')[];
+type RunName = 'plain' | 'distorted' | 'distorted10';
+const runs = flag('--runs', 'distorted,plain').split(',') as RunName[];
+for (const r of runs) if (!['plain', 'distorted', 'distorted10'].includes(r)) throw new Error(`--runs: unknown run ${r}`);
+/** Patterns a pass per training digit: distorted10 draws 10 distortions of each (see RUN_NAMES). */
+const COPIES: Record<RunName, number> = { plain: 1, distorted: 1, distorted10: 10 };
+const RUN_NAMES: Record<RunName, string> = {
+  plain: 'no distortions',
+  distorted: 'with distortions',
+  // The paper's Sec. III-C set: the 60,000 originals plus 540,000 distorted patterns a pass. Here 10 distorted
+  // draws of each of the 50,000 digits (500,000 patterns a pass, the originals not among them).
+  distorted10: 'with distortions, 10 a digit per pass',
+};
+const COLOURS: Record<RunName, string> = { plain: '#1f5fbf', distorted: '#c0392b', distorted10: '#8e44ad' };
 const out = flag('--out', 'docs/figures/reproduce');
 const saveModels = flag('--save-models', '');
 const SEED = 1;
@@ -40,7 +56,7 @@ export const PAPER = {
 } as const;
 
 export interface ReproduceRun {
-  run: 'plain' | 'distorted';
+  run: RunName;
   distortions: boolean;
   passes: PassResult[];
   seconds: number;
@@ -53,7 +69,7 @@ export interface ReproduceReport {
 }
 
 function chart(report: ReproduceReport): string {
-  const name = (run: string): string => (run === 'plain' ? 'no distortions' : 'with distortions');
+  const name = (run: RunName): string => RUN_NAMES[run];
   const series = report.runs.flatMap((r) => [
     ...(r.passes.some((p) => p.trainError !== undefined)
       ? [{ label: `training error, ${name(r.run)}`, dashed: true, run: r.run, points: r.passes.map((p) => [p.pass, 100 * p.trainError!] as [number, number]) }]
@@ -64,7 +80,7 @@ function chart(report: ReproduceReport): string {
     title: 'Classic LeNet-5, SDLM, batch 1: error per pass on MNIST (50,000 train / 10,000 validation)',
     xLabel: 'pass over the 50,000 training digits',
     yLabel: 'error (%)',
-    series: series.map((s) => ({ label: s.label, dashed: s.dashed, colour: s.run === 'plain' ? '#1f5fbf' : '#c0392b', points: s.points })),
+    series: series.map((s) => ({ label: s.label, dashed: s.dashed, colour: COLOURS[s.run], points: s.points })),
     references: [
       { label: 'paper: test error 0.95% (no distortions)', y: 100 * PAPER.plain.testError, colour: '#1f5fbf' },
       { label: 'paper: training error 0.35% (no distortions)', y: 100 * PAPER.plain.trainError, colour: '#7f9fdf' },
@@ -76,13 +92,14 @@ function chart(report: ReproduceReport): string {
 /** The README's table: the last pass of each run next to the paper's figures. */
 function markdownTable(report: ReproduceReport): string {
   const pc = (v: number | undefined): string => (v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
-  const rows = [...report.runs].sort((a, b) => (a.run === b.run ? 0 : a.run === 'plain' ? -1 : 1)).map((r) => {
+  const order: RunName[] = ['plain', 'distorted', 'distorted10'];
+  const rows = [...report.runs].sort((a, b) => order.indexOf(a.run) - order.indexOf(b.run)).map((r) => {
     const last = r.passes.at(-1);
     const best = r.passes.reduce((b, p) => (p.validationError < b.validationError ? p : b), r.passes[0]!);
     const paper = r.run === 'plain'
       ? `${pc(PAPER.plain.testError)} test, ${pc(PAPER.plain.trainError)} training`
       : `${pc(PAPER.distorted.testError)} test`;
-    return `| ${r.run === 'plain' ? 'no distortions' : 'with distortions'} | ${r.passes.length} | ${pc(last?.trainError)} | ` +
+    return `| ${RUN_NAMES[r.run]} | ${r.passes.length} | ${pc(last?.trainError)} | ` +
       `${pc(last?.validationError)} | ${pc(best?.validationError)} (pass ${best?.pass}) | ${paper} | ${Math.round(r.seconds / 60)} min |`;
   });
   return ['| training set | passes | training error (last pass) | validation error (last pass) | best validation error | ' +
@@ -120,10 +137,13 @@ if (args.includes('--chart-only')) {
   };
   for (const run of runs) {
     const net = LeNet5.classic({ seed: SEED, batchSize: 1 });
-    const entry: ReproduceRun = { run, distortions: run === 'distorted', passes: [], seconds: 0 };
+    const entry: ReproduceRun = { run, distortions: run !== 'plain', passes: [], seconds: 0 };
     report.runs.push(entry);
     const t0 = performance.now();
-    await trainByPass(net, run === 'distorted' ? train.withDistortion() : train, {
+    const copies = COPIES[run];
+    const repeated = copies === 1 ? train
+      : train.subset(Uint32Array.from({ length: copies * train.count }, (_, i) => i % train.count));
+    await trainByPass(net, run === 'plain' ? train : repeated.withDistortion(), {
       passes, batchSize: 1, seed: SEED, optimizer: sdlm(), validation, trainEval,
       onPass: (r) => {
         entry.passes.push(r);
