@@ -11,7 +11,7 @@
  *   - 100 of the digits bundled with the package (`loadDigits()`: other writers, never part of MNIST;
  *     digits 0, 50, ..., 4,950), read by the shipped pretrained models.
  *   node scripts/run-ts.mjs bench/photos.ts [--out .cache/photos] [--json docs/figures/photos.json]
- * Also writes the first 10 photos of each set side by side next to the JSON (photos-sample.png).
+ * Also writes one photo in ten of each set side by side next to the JSON (photos-sample.png).
  * Data: $LENET5_DATA_DIR (default ../shared/data), else the loader's download (scripts/mnist-protocol.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -99,7 +99,8 @@ if (all.count !== 60_000) throw new Error(`expected the 60,000 MNIST training di
 const bundled = await loadDigits();
 mkdirSync(outDir, { recursive: true });
 const rng = new Rng(2024);
-// The first 10 photos of each set side by side, 96 px each (docs/figures/photos-sample.png: MNIST above).
+// One photo in ten of each set side by side, 96 px each (docs/figures/photos-sample.png: MNIST above; the
+// bundled digits are in class order, so one of each class below).
 const TILE = 96, SHOWN = 10;
 const sheet = new Uint8Array(TILE * TILE * SHOWN * 2).fill(255);
 
@@ -109,12 +110,13 @@ function render(data: Dataset, indexOf: (i: number) => number, prefix: string, r
   for (let i = 0; i < COUNT; i++) {
     const index = indexOf(i);
     const { gray, w, h } = photo(data.image(index), rng);
-    if (i < SHOWN) {
+    if (i % (COUNT / SHOWN) === 0) {
+      const col = i / (COUNT / SHOWN);
       const side = Math.min(w, h); // centre square, nearest-neighbour downscale
       for (let y = 0; y < TILE; y++) {
         for (let x = 0; x < TILE; x++) {
           const sx = Math.floor((w - side) / 2 + (x * side) / TILE), sy = Math.floor((h - side) / 2 + (y * side) / TILE);
-          sheet[(row * TILE + y) * TILE * SHOWN + i * TILE + x] = Math.round(gray[sy * w + sx]!);
+          sheet[(row * TILE + y) * TILE * SHOWN + col * TILE + x] = Math.round(gray[sy * w + sx]!);
         }
       }
     }
