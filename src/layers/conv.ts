@@ -57,8 +57,6 @@ export class Conv2D extends Layer {
   private pooledOut: Region | null = null;
   private mask: Region | null = null;
   private col: Region | null = null;
-  /** Batch size whose column matrices the last forward left in `col` (0 = none usable). */
-  private colsOf = 0;
 
   constructor(opts: Conv2DOptions) {
     super(opts.name);
@@ -148,7 +146,6 @@ export class Conv2D extends Layer {
     }
     this.col = ctx.alloc(convScratchLength(ctx.capacity, C, H, W, K, K, this.pad, this.mask !== null ? this.filters : 0),
       `${this.name}.col`);
-    this.colsOf = 0;
   }
 
   /** Draws the weights (`init`, over the active fan-in) and biases (`biasInit`); masked-out weights stay 0. */
@@ -180,16 +177,15 @@ export class Conv2D extends Layer {
     const { backend: k, inp, out, params } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
-    // Columns are not kept for the weight gradient, in training either: convForward then runs its direct
-    // or implicit kernels (no column matrix) where the shape allows, and convBackwardWeights rebuilds one
-    // sample's columns at a time, in cache. Keeping them (keep = 1) wrote every sample's columns through
-    // memory (C1 at batch 32: 2.5 MB) to save that rebuild; measured on a modern step at batch 32, not
-    // keeping them takes C1 from 288 + 222 us (forward + backward) to 202 + 273 and C3 from 402 + 904 to
-    // 323 + 950: 3-4% of the step. The results are bit-identical either way (the kernels' contract).
-    const keep = 0;
+    // keep = 0, in training too: the columns are not kept for the weight gradient, so convForward runs its
+    // direct or implicit kernels (no column matrix) where the shape allows, and convBackwardWeights
+    // (reuse = 0) rebuilds one sample's columns at a time, in cache. Keeping them wrote every sample's
+    // columns through memory (C1 at batch 32: 2.5 MB) to save that rebuild; measured on a modern step at
+    // batch 32, not keeping them takes C1 from 288 + 222 us (forward + backward) to 202 + 273 and C3 from
+    // 402 + 904 to 323 + 950: 3-4% of the step. The results are bit-identical either way (the kernels'
+    // contract), and run.training no longer changes what this layer computes.
     k.convForward(out, inp, params[0]!, params[1]!, this.mask, this.col!, run.N, C, H, W, this.filters, K, K, this.pad,
-      keep, this.fuseRelu ? 1 : 0, this.pooledOut);
-    this.colsOf = keep ? run.N : 0;
+      0, this.fuseRelu ? 1 : 0, this.pooledOut);
   }
 
   /** Accumulates the weight and bias gradients; writes the input gradient when `needDinp`. */
@@ -197,11 +193,8 @@ export class Conv2D extends Layer {
     const { backend: k, inp, dinp, dout, params, grads } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
-    // The forward's column matrices are still in the scratch for this batch: reuse them, then they are spent.
-    const reuse = this.colsOf === N ? 1 : 0;
-    this.colsOf = 0;
     k.convBackwardWeights(grads[0]!, grads[1]!, dout, inp, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad,
-      reuse);
+      0);
     if (needDinp) {
       k.convBackwardInput(dinp, dout, params[0]!, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad);
     }
@@ -212,7 +205,6 @@ export class Conv2D extends Layer {
     const { backend: k, inp, dinp, dout, grads, paramsSq, inpSq } = this.c;
     const [C, H, W] = this.inShape as [number, number, number];
     const K = this.kernelSize;
-    this.colsOf = 0;
     k.square(inpSq, inp, N * sizeOf(this.inShape));
     k.convBackwardWeights(grads[0]!, grads[1]!, dout, inpSq, this.mask, this.col!, N, C, H, W, this.filters, K, K, this.pad);
     if (needDinp) {
