@@ -15,11 +15,12 @@
 //
 // The dispatch (first match wins):
 //   forward          P = OH*OW == 1 (C5)                  conv-onepixel.ts: one GEMM over the batch
-//                    implicitOk: inference, OC % 8 == 0   conv-implicit.ts: implicit GEMM, no column matrix
+//                    implicitOk: keep 0, OC % 8 == 0      conv-implicit.ts: implicit GEMM, no column matrix
 //                      (C3)
-//                    directOk: inference, OW % 4 == 0     conv-direct.ts: direct, no column matrix
+//                    directOk: keep 0, OW % 4 == 0        conv-direct.ts: direct, no column matrix
 //                      (C1)
-//                    otherwise (always so in training)    conv-im2col.ts: im2col + GEMM
+//                    otherwise (keep 1: columns kept)     conv-im2col.ts: im2col + GEMM
+// (The layers pass keep 0 in training too, and the weight gradient rebuilds the columns: src/layers/conv.ts.)
 //   backward input   P == 1                               conv-onepixel.ts
 //                    otherwise                            conv-im2col.ts (col2im or, rows of 13..16, a gather)
 //   backward weights P == 1                               conv-onepixel.ts
@@ -35,8 +36,9 @@ import { zero } from './simd';
 
 /**
  * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC); mask (OC, C) or 0.
- * keep != 0 (training): every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
- * keep == 0 (inference): one matrix is rebuilt per sample, which stays in cache.
+ * keep != 0: every sample's column matrix stays in `col` for convBackwardWeights(reuse = 1);
+ * keep == 0 (what the layers pass): no column matrix where the direct or implicit path applies, else one
+ * rebuilt per sample, which stays in cache.
  * relu != 0: out = max(out, 0), applied to each sample's maps right after they are computed, while they are
  * still in cache (a separate ReLU pass over the batch streams them from memory again); the direct and
  * implicit paths of inference apply it to each tile in registers, before the store.

@@ -16,8 +16,9 @@
 export interface Kernels<F, I, B = I> {
   // conv.ts — out (N, OC, OH, OW) with OH = H + 2*pad - KH + 1; col is scratch of convScratchLength floats
   /**
-   * `keep` = 1 (training) leaves every sample's column matrix in `col` for convBackwardWeights' reuse;
-   * 0 (default, inference) rebuilds one per sample, which stays in cache. `relu` = 1 applies max(x, 0) to the
+   * `keep` = 1 leaves every sample's column matrix in `col` for convBackwardWeights' reuse (and takes the
+   * im2col path); 0 (default; what the layers pass, in training too) builds none where the direct or
+   * implicit kernels apply, else one per sample, which stays in cache. `relu` = 1 applies max(x, 0) to the
    * output (a ReLU layer fused into the convolution); default 0. `pooled` (N, OC, `OH>>1`, `OW>>1`), when
    * given, also receives the 2x2 averages of the output (an AvgPool2D layer fused in).
    */
